@@ -1,0 +1,11 @@
+export { KubemuError, InvalidArgumentError, CorruptionError, asError } from './errors';
+export { RealClock, ManualClock } from './clock';
+export type { Clock, Timer } from './clock';
+export { SeededRng } from './rng';
+export type { Rng } from './rng';
+export { Backoff } from './backoff';
+export type { BackoffOptions } from './backoff';
+export { deferred } from './deferred';
+export type { Deferred } from './deferred';
+export { createLogger, silentLogger } from './logger';
+export type { Logger, LoggerOptions } from './logger';
