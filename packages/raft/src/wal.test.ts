@@ -1,0 +1,210 @@
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { CorruptionError, deferred } from '@kubemu/base';
+import type { Entry } from './types';
+import { Wal } from './wal';
+
+function ent(index: number, term: number, text = `e${index}`): Entry {
+  return { index, term, type: 'Normal', data: new TextEncoder().encode(text) };
+}
+
+function summary(entries: Entry[]): string[] {
+  return entries.map((e) => `${e.index}/${e.term}:${new TextDecoder().decode(e.data)}`);
+}
+
+let dir: string;
+
+beforeEach(async () => {
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'kubemu-wal-'));
+});
+
+afterEach(async () => {
+  jest.restoreAllMocks();
+  await fs.rm(dir, { recursive: true, force: true });
+});
+
+async function reopen(d = dir, segmentBytes?: number): Promise<Awaited<ReturnType<typeof Wal.open>>> {
+  return Wal.open(d, segmentBytes === undefined ? {} : { segmentBytes });
+}
+
+async function lastSegment(): Promise<string> {
+  const names = (await fs.readdir(path.join(dir, 'wal'))).filter((n) => n.endsWith('.wal')).sort();
+  return path.join(dir, 'wal', names[names.length - 1] as string);
+}
+
+describe('Wal', () => {
+  it('round-trips hard state and entries, creating the directory', async () => {
+    const { wal, entries, hardState, snapshot } = await reopen(path.join(dir, 'wal'));
+    expect(entries).toEqual([]);
+    expect(hardState).toEqual({ term: 0, vote: 0, commit: 0 });
+    expect(snapshot).toEqual({ index: 0, term: 0 });
+    const big = new Uint8Array(100_000).map((_, i) => i % 251);
+    await wal.save({ term: 1, vote: 2, commit: 0 }, [ent(1, 1), { index: 2, term: 1, type: 'ConfChange', data: big }]);
+    await wal.save({ term: 1, vote: 2, commit: 2 }, [ent(3, 1, '')]);
+    await wal.close();
+
+    const again = await reopen(path.join(dir, 'wal'));
+    expect(again.hardState).toEqual({ term: 1, vote: 2, commit: 2 });
+    expect(again.entries.map((e) => [e.index, e.term, e.type])).toEqual([[1, 1, 'Normal'], [2, 1, 'ConfChange'], [3, 1, 'Normal']]);
+    expect(again.entries[1]?.data).toEqual(big);
+    expect(again.entries[2]?.data).toEqual(new Uint8Array(0));
+    await again.wal.close();
+  });
+
+  it('resolves save only after the fsync it needs, and skips fsync when not required', async () => {
+    const { wal } = await reopen(path.join(dir, 'wal'));
+    const probe = await fs.open(path.join(dir, 'probe'), 'w');
+    const proto = Object.getPrototypeOf(probe) as { datasync(): Promise<void> };
+    await probe.close();
+    const original = proto.datasync;
+    const gate = deferred<void>();
+    const events: string[] = [];
+    const spy = jest.spyOn(proto, 'datasync').mockImplementation(async function (this: unknown) {
+      events.push('sync-start');
+      await gate.promise;
+      await original.call(this);
+      events.push('sync-done');
+    });
+
+    const saved = wal.save({ term: 1, vote: 1, commit: 0 }, [ent(1, 1)], { mustSync: true }).then(() => events.push('resolved'));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(events).toEqual(['sync-start']);
+    gate.resolve();
+    await saved;
+    expect(events).toEqual(['sync-start', 'sync-done', 'resolved']);
+
+    spy.mockClear();
+    await wal.save({ term: 1, vote: 1, commit: 1 }, [], { mustSync: false });
+    expect(spy).not.toHaveBeenCalled();
+    await wal.close();
+  });
+
+  it('replays an overwritten suffix: a later entry at index i truncates everything from i', async () => {
+    const { wal } = await reopen(path.join(dir, 'wal'));
+    await wal.save({ term: 1, vote: 1, commit: 2 }, [ent(1, 1), ent(2, 1), ent(3, 1), ent(4, 1), ent(5, 1)]);
+    await wal.save({ term: 2, vote: 0, commit: 2 }, [ent(3, 2, 'x3'), ent(4, 2, 'x4')]);
+    await wal.save(undefined, [ent(5, 2, 'x5')]);
+    await wal.save(undefined, [ent(4, 3, 'y4')]);
+    await wal.close();
+    const again = await reopen(path.join(dir, 'wal'));
+    expect(summary(again.entries)).toEqual(['1/1:e1', '2/1:e2', '3/2:x3', '4/3:y4']);
+    expect(again.hardState).toEqual({ term: 2, vote: 0, commit: 2 });
+    await again.wal.close();
+  });
+
+  it('truncates a torn tail (half a record) and keeps every earlier record', async () => {
+    const { wal } = await reopen(path.join(dir, 'wal'));
+    await wal.save({ term: 1, vote: 1, commit: 1 }, [ent(1, 1), ent(2, 1)]);
+    await wal.close();
+    const file = await lastSegment();
+    const goodSize = (await fs.stat(file)).size;
+    // A record header promising 100 bytes followed by only 10 of them: a write cut short by a crash.
+    const torn = Buffer.alloc(19);
+    torn.writeUInt32LE(100, 0);
+    torn[8] = 3;
+    await fs.appendFile(file, torn);
+
+    const again = await reopen(path.join(dir, 'wal'));
+    expect(summary(again.entries)).toEqual(['1/1:e1', '2/1:e2']);
+    expect((await fs.stat(file)).size).toBe(goodSize);
+    await again.wal.save(undefined, [ent(3, 1)]);
+    await again.wal.close();
+    expect(summary((await reopen(path.join(dir, 'wal'))).entries)).toEqual(['1/1:e1', '2/1:e2', '3/1:e3']);
+  });
+
+  it('truncates a last record with a bad checksum when nothing valid follows', async () => {
+    const { wal } = await reopen(path.join(dir, 'wal'));
+    await wal.save({ term: 1, vote: 1, commit: 0 }, [ent(1, 1)]);
+    await wal.save(undefined, [ent(2, 1, 'last')]);
+    await wal.close();
+    const file = await lastSegment();
+    const buf = await fs.readFile(file);
+    buf[buf.length - 2] ^= 0xff; // inside the data of entry 2, the last record
+    await fs.writeFile(file, buf);
+    const again = await reopen(path.join(dir, 'wal'));
+    expect(summary(again.entries)).toEqual(['1/1:e1']);
+    await again.wal.close();
+  });
+
+  it('refuses a damaged record in the middle with a CorruptionError naming file and offset', async () => {
+    const { wal } = await reopen(path.join(dir, 'wal'));
+    await wal.save({ term: 1, vote: 1, commit: 0 }, [ent(1, 1, 'first-entry')]);
+    await wal.save({ term: 1, vote: 1, commit: 1 }, [ent(2, 1)]);
+    await wal.close();
+    const file = await lastSegment();
+    const buf = await fs.readFile(file);
+    const at = buf.indexOf('first-entry');
+    buf[at] ^= 0x01;
+    await fs.writeFile(file, buf);
+    const err = await reopen(path.join(dir, 'wal')).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CorruptionError);
+    expect((err as Error).message).toContain(file);
+    expect((err as Error).message).toMatch(/checksum mismatch .* at offset \d+, followed by a valid record/);
+  });
+
+  it('cuts segments at the size limit, replays across them and releases those below a snapshot', async () => {
+    const walDir = path.join(dir, 'wal');
+    const { wal } = await reopen(walDir, 512);
+    for (let i = 1; i <= 60; i++) await wal.save({ term: 1, vote: 1, commit: i - 1 }, [ent(i, 1, `entry-${i}`.padEnd(40, '.'))]);
+    const before = wal.segmentNames();
+    expect(before.length).toBeGreaterThan(4);
+    // Nothing is released beyond the last snapshot marker, whatever index is asked for.
+    expect(await wal.releaseTo(60)).toBe(0);
+    await wal.saveSnapshotMarker({ index: 40, term: 1 });
+    const released = await wal.releaseTo(40);
+    expect(released).toBeGreaterThan(0);
+    expect(wal.segmentNames()).toEqual(before.slice(released));
+    // The first remaining segment was created when the log ended at or below 40.
+    const firstIndex = parseInt((wal.segmentNames()[0] as string).slice(17, 33), 16);
+    expect(firstIndex - 1).toBeLessThanOrEqual(40);
+    await wal.close();
+
+    const again = await reopen(walDir, 512);
+    expect(again.snapshot).toEqual({ index: 40, term: 1 });
+    expect(again.entries.map((e) => e.index)).toEqual(Array.from({ length: 20 }, (_, i) => 41 + i));
+    expect(again.hardState.commit).toBe(59);
+    await again.wal.close();
+  });
+
+  it('refuses damage in a segment that is not the last', async () => {
+    const walDir = path.join(dir, 'wal');
+    const { wal } = await reopen(walDir, 256);
+    for (let i = 1; i <= 20; i++) await wal.save(undefined, [ent(i, 1, 'x'.repeat(40))]);
+    const names = wal.segmentNames();
+    await wal.close();
+    const first = path.join(walDir, names[0] as string);
+    const buf = await fs.readFile(first);
+    await fs.writeFile(first, buf.subarray(0, buf.length - 3));
+    await expect(reopen(walDir, 256)).rejects.toThrow(/which is not the last segment/);
+  });
+
+  it('drops the whole log at a marker that replaces it, keeps it at one that compacts it', async () => {
+    const walDir = path.join(dir, 'wal');
+    const { wal } = await reopen(walDir);
+    await wal.save({ term: 1, vote: 1, commit: 3 }, [ent(1, 1), ent(2, 1), ent(3, 1), ent(4, 1)]);
+    await wal.saveSnapshotMarker({ index: 2, term: 1 });
+    await wal.close();
+    let again = await reopen(walDir);
+    expect(summary(again.entries)).toEqual(['3/1:e3', '4/1:e4']);
+    await again.wal.save({ term: 3, vote: 0, commit: 10 }, [], { snapshot: { index: 10, term: 3, replacesLog: true } });
+    await again.wal.save(undefined, [ent(11, 3)]);
+    await again.wal.close();
+    again = await reopen(walDir);
+    expect(again.snapshot).toEqual({ index: 10, term: 3 });
+    expect(summary(again.entries)).toEqual(['11/3:e11']);
+    await again.wal.close();
+  });
+
+  it('ignores and removes a leftover temporary segment', async () => {
+    const walDir = path.join(dir, 'wal');
+    const { wal } = await reopen(walDir);
+    await wal.save(undefined, [ent(1, 1)]);
+    await wal.close();
+    await fs.writeFile(path.join(walDir, '0000000000000001-0000000000000002.wal.tmp'), 'half a segment');
+    const again = await reopen(walDir);
+    expect(summary(again.entries)).toEqual(['1/1:e1']);
+    expect((await fs.readdir(walDir)).some((n) => n.endsWith('.tmp'))).toBe(false);
+    await again.wal.close();
+  });
+});
