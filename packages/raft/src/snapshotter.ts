@@ -1,0 +1,130 @@
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { CorruptionError, silentLogger } from '@kubemu/base';
+import type { Logger } from '@kubemu/base';
+import type { Snapshot } from './types';
+import { BinaryReader, BinaryWriter, crc32, readSnapshotMetadata, writeSnapshotMetadata } from './wal-codec';
+import { ensureDir, syncDir, writeFileAtomic } from './wal-fs';
+
+/**
+ * Snapshot files: one file per snapshot, named `<term:016x>-<index:016x>.snap`, holding
+ *
+ *   [u32 magic 'KSNP'][u8 version][u32 crc32 of body][body]
+ *   body = u64 index, u64 term, u32 nVoters, u64 voter..., u32 nLearners, u64 learner..., u32 len, data
+ *
+ * Invariants: a `.snap` file is complete or absent (written to `.tmp`, fsynced, renamed, directory
+ * fsynced), so a `.tmp` is always an interrupted save and is ignored. A file whose checksum or
+ * name disagrees with its content is never returned: it is reported and renamed `.broken`.
+ */
+
+const MAGIC = 0x504e534b; // 'KSNP' read as little-endian u32
+const VERSION = 1;
+const HEADER_BYTES = 9;
+const SNAP_NAME = /^([0-9a-f]{16})-([0-9a-f]{16})\.snap$/;
+
+export interface SnapshotFileInfo {
+  name: string;
+  term: number;
+  index: number;
+}
+
+export interface SnapshotterOptions {
+  logger?: Logger;
+}
+
+export class Snapshotter {
+  private constructor(
+    readonly dir: string,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Opens (creating when absent) the snapshot directory and removes interrupted saves. */
+  static async open(dir: string, opts: SnapshotterOptions = {}): Promise<Snapshotter> {
+    const logger = opts.logger ?? silentLogger('snapshotter');
+    await ensureDir(dir);
+    for (const name of await fs.readdir(dir)) {
+      if (!name.endsWith('.tmp')) continue;
+      logger.warn('snapshotter: removing an interrupted save', { file: path.join(dir, name) });
+      await fs.unlink(path.join(dir, name));
+    }
+    return new Snapshotter(dir, logger);
+  }
+
+  /** Writes `snap` atomically and durably; when the promise resolves the file survives a crash. */
+  async save(snap: Snapshot): Promise<void> {
+    const body = new BinaryWriter(snap.data.length + 64);
+    writeSnapshotMetadata(body, snap.metadata);
+    body.bytes(snap.data);
+    const file = new BinaryWriter(body.length + HEADER_BYTES);
+    file.u32(MAGIC).u8(VERSION).u32(crc32(body.finish())).raw(body.finish());
+    await writeFileAtomic(path.join(this.dir, snapshotName(snap.metadata.term, snap.metadata.index)), file.finish());
+  }
+
+  /** The snapshot files present, newest (highest index) first. */
+  async list(): Promise<SnapshotFileInfo[]> {
+    const found: SnapshotFileInfo[] = [];
+    for (const name of await fs.readdir(this.dir)) {
+      const m = SNAP_NAME.exec(name);
+      if (m === null) continue;
+      found.push({ name, term: parseInt(m[1] as string, 16), index: parseInt(m[2] as string, 16) });
+    }
+    return found.sort((a, b) => b.index - a.index || b.term - a.term);
+  }
+
+  /** Reads one snapshot file; throws CorruptionError when it fails its checks. */
+  async load(info: SnapshotFileInfo): Promise<Snapshot> {
+    const file = path.join(this.dir, info.name);
+    const buf = await fs.readFile(file);
+    const fail = (reason: string): Error => new CorruptionError(`snapshot ${file}: ${reason}`);
+    if (buf.length < HEADER_BYTES) throw fail(`only ${buf.length} bytes`);
+    if (buf.readUInt32LE(0) !== MAGIC) throw fail('bad magic');
+    if (buf[4] !== VERSION) throw fail(`unsupported version ${buf[4]}`);
+    const body = buf.subarray(HEADER_BYTES);
+    if (crc32(body) !== buf.readUInt32LE(5)) throw fail('checksum mismatch');
+    const r = new BinaryReader(body, fail);
+    const metadata = readSnapshotMetadata(r);
+    const data = r.bytes();
+    r.end();
+    if (metadata.index !== info.index || metadata.term !== info.term) {
+      throw fail(`content is snapshot ${metadata.term}/${metadata.index}, not what the name says`);
+    }
+    return { metadata, data };
+  }
+
+  /**
+   * The newest snapshot that passes its checks and `accept` (which sees the name's term and
+   * index), or undefined. Corrupt files are reported, renamed `.broken` and skipped.
+   */
+  async loadNewest(accept: (info: SnapshotFileInfo) => boolean = () => true): Promise<Snapshot | undefined> {
+    for (const info of await this.list()) {
+      if (!accept(info)) continue;
+      try {
+        return await this.load(info);
+      } catch (err) {
+        if (!(err instanceof CorruptionError)) throw err;
+        this.logger.warn('snapshotter: skipping a corrupt snapshot', { file: info.name, error: err.message });
+        await fs.rename(path.join(this.dir, info.name), path.join(this.dir, `${info.name}.broken`));
+        await syncDir(this.dir);
+      }
+    }
+    return undefined;
+  }
+
+  /** Deletes all but the `keep` newest snapshot files; returns the names deleted. */
+  async purge(keep: number): Promise<string[]> {
+    const doomed = (await this.list()).slice(Math.max(0, keep)).map((i) => i.name);
+    for (const name of doomed) await fs.unlink(path.join(this.dir, name));
+    if (doomed.length > 0) await syncDir(this.dir);
+    return doomed;
+  }
+
+  /** Deletes the named snapshot files (ones a newer WAL never recorded, for instance). */
+  async remove(names: readonly string[]): Promise<void> {
+    for (const name of names) await fs.unlink(path.join(this.dir, name));
+    if (names.length > 0) await syncDir(this.dir);
+  }
+}
+
+export function snapshotName(term: number, index: number): string {
+  return `${term.toString(16).padStart(16, '0')}-${index.toString(16).padStart(16, '0')}.snap`;
+}
