@@ -1,0 +1,193 @@
+import * as path from 'node:path';
+import { CorruptionError, silentLogger } from '@kubemu/base';
+import type { Logger } from '@kubemu/base';
+import { MemoryStorage } from './storage';
+import type { Storage } from './storage';
+import type { ConfState, Entry, HardState, Ready, Snapshot } from './types';
+import { isEmptySnapshot } from './types';
+import { Snapshotter } from './snapshotter';
+import { ensureDir } from './wal-fs';
+import { Wal } from './wal';
+
+/**
+ * What a node driver needs from stable storage: make a Ready's snapshot, entries and hard state
+ * durable (fsynced when rd.mustSync) and visible through the core's Storage before resolving.
+ */
+export interface ReadyPersister {
+  persistReady(rd: Ready): Promise<void>;
+}
+
+/** Applies a Ready's persistent parts to a MemoryStorage, in the order a restart would replay them. */
+export function applyReadyToMemory(mem: MemoryStorage, rd: Ready): void {
+  if (rd.snapshot !== undefined && !isEmptySnapshot(rd.snapshot)) mem.applySnapshot(rd.snapshot);
+  mem.append(rd.entries);
+  if (rd.hardState !== undefined) mem.setHardState(rd.hardState);
+}
+
+/** A persister with no disk, for tests and simulations: "durable" means "in this MemoryStorage". */
+export class MemoryPersister implements ReadyPersister {
+  constructor(readonly storage: MemoryStorage = new MemoryStorage()) {}
+
+  persistReady(rd: Ready): Promise<void> {
+    applyReadyToMemory(this.storage, rd);
+    return Promise.resolve();
+  }
+}
+
+export interface DiskStorageOptions {
+  logger?: Logger;
+  /** WAL segment size (default 64 MiB). */
+  segmentBytes?: number;
+  /** Snapshot files kept on disk (default 5). */
+  keepSnapshots?: number;
+}
+
+/**
+ * Raft's stable storage on disk: `<dir>/wal/` (wal.ts) and `<dir>/snap/` (snapshotter.ts), served
+ * to the core from a MemoryStorage that mirrors what is durable.
+ *
+ * Invariants:
+ *  - The MemoryStorage changes only after the disk write it mirrors completed, so the core never
+ *    reads (or sends to a peer) log state that a crash could take back.
+ *  - A snapshot file is durable before the WAL marker that refers to it. On open, the WAL's last
+ *    marker names the snapshot to load; snapshot files newer than it were never recorded (the crash
+ *    came between the two writes), were never acknowledged, and are removed.
+ *  - Disk-changing operations run one at a time, in call order, whichever caller they come from
+ *    (the driver's persistReady, the application's createSnapshot/compact).
+ */
+export class DiskStorage implements Storage, ReadyPersister {
+  private queue: Promise<unknown> = Promise.resolve();
+
+  private constructor(
+    readonly dir: string,
+    /** The core's view; mirrors what is durable. */
+    readonly memory: MemoryStorage,
+    private readonly wal: Wal,
+    private readonly snapshotter: Snapshotter,
+    private readonly keepSnapshots: number,
+  ) {}
+
+  /** Opens (creating when absent) the data directory and loads the newest snapshot and the WAL after it. */
+  static async open(dir: string, opts: DiskStorageOptions = {}): Promise<DiskStorage> {
+    const logger = opts.logger ?? silentLogger('disk-storage');
+    await ensureDir(dir);
+    const snapshotter = await Snapshotter.open(path.join(dir, 'snap'), { logger });
+    const walOpts = opts.segmentBytes === undefined ? { logger } : { logger, segmentBytes: opts.segmentBytes };
+    const { wal, hardState, entries, snapshot: marker } = await Wal.open(path.join(dir, 'wal'), walOpts);
+    try {
+      const memory = new MemoryStorage();
+      const unrecorded = (await snapshotter.list()).filter((i) => i.index > marker.index);
+      if (unrecorded.length > 0) {
+        logger.warn('disk-storage: removing snapshots the WAL never recorded', { files: unrecorded.map((i) => i.name) });
+        await snapshotter.remove(unrecorded.map((i) => i.name));
+      }
+      if (marker.index > 0) {
+        const snap = await snapshotter.loadNewest((i) => i.index === marker.index && i.term === marker.term);
+        if (snap === undefined) {
+          throw new CorruptionError(
+            `${dir}: the WAL starts after snapshot ${marker.term}/${marker.index}, whose file in ${snapshotter.dir} is missing or corrupt`,
+          );
+        }
+        memory.applySnapshot(snap);
+      }
+      memory.append(entries);
+      memory.setHardState(hardState);
+      if (hardState.commit > memory.lastIndex()) {
+        throw new CorruptionError(`${dir}: commit index ${hardState.commit} is past the last log index ${memory.lastIndex()}`);
+      }
+      return new DiskStorage(dir, memory, wal, snapshotter, opts.keepSnapshots ?? 5);
+    } catch (err) {
+      await wal.close();
+      throw err;
+    }
+  }
+
+  initialState(): { hardState: HardState; confState: ConfState } {
+    return this.memory.initialState();
+  }
+
+  entries(lo: number, hi: number, maxSize: number): Entry[] {
+    return this.memory.entries(lo, hi, maxSize);
+  }
+
+  term(index: number): number {
+    return this.memory.term(index);
+  }
+
+  lastIndex(): number {
+    return this.memory.lastIndex();
+  }
+
+  firstIndex(): number {
+    return this.memory.firstIndex();
+  }
+
+  snapshot(): Snapshot {
+    return this.memory.snapshot();
+  }
+
+  /**
+   * Persists a Ready: a received snapshot first (its file, then a WAL marker that replaces the log),
+   * then entries and hard state, fsynced when rd.mustSync; then mirrors them into memory.
+   * The caller may send rd.messages once this resolves.
+   */
+  persistReady(rd: Ready): Promise<void> {
+    return this.serial(async () => {
+      const snap = rd.snapshot !== undefined && !isEmptySnapshot(rd.snapshot) ? rd.snapshot : undefined;
+      if (snap !== undefined) {
+        await this.snapshotter.save(snap);
+        const marker = { index: snap.metadata.index, term: snap.metadata.term, replacesLog: true };
+        await this.wal.save(rd.hardState, rd.entries, { mustSync: true, snapshot: marker });
+      } else if (rd.hardState !== undefined || rd.entries.length > 0) {
+        await this.wal.save(rd.hardState, rd.entries, { mustSync: rd.mustSync });
+      }
+      applyReadyToMemory(this.memory, rd);
+      if (snap !== undefined) await this.releaseBelow(snap.metadata.index);
+    });
+  }
+
+  /**
+   * Records the application's state at `index` (applied, and still in the log) as the newest
+   * snapshot: durable file, then WAL marker. The log is not compacted; call compact() for that.
+   */
+  createSnapshot(index: number, confState: ConfState, data: Uint8Array): Promise<Snapshot> {
+    return this.serial(async () => {
+      const snap = this.memory.createSnapshot(index, confState, data);
+      await this.snapshotter.save(snap);
+      await this.wal.saveSnapshotMarker({ index, term: snap.metadata.term });
+      await this.snapshotter.purge(this.keepSnapshots);
+      return snap;
+    });
+  }
+
+  /**
+   * Discards in-memory entries up to `compactIndex` (keep some below the snapshot for slow
+   * followers by passing less than its index) and deletes WAL segments the snapshot covers.
+   */
+  compact(compactIndex: number): Promise<void> {
+    return this.serial(async () => {
+      this.memory.compact(compactIndex);
+      await this.wal.releaseTo(this.memory.snapshot().metadata.index);
+    });
+  }
+
+  /** Waits for pending writes and closes the WAL. */
+  async close(): Promise<void> {
+    await this.queue.then(
+      () => undefined,
+      () => undefined,
+    );
+    await this.wal.close();
+  }
+
+  private async releaseBelow(index: number): Promise<void> {
+    await this.snapshotter.purge(this.keepSnapshots);
+    await this.wal.releaseTo(index);
+  }
+
+  private serial<T>(op: () => Promise<T>): Promise<T> {
+    const result = this.queue.then(op);
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+}
