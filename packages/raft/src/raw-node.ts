@@ -1,0 +1,229 @@
+import { resolveConfig } from './config';
+import type { RaftConfig } from './config';
+import { ConfigError, ProposalDroppedError, StepRejectedError } from './errors';
+import type { ProgressStateType } from './progress';
+import { Raft } from './raft';
+import type { ConfChange, ConfState, Entry, HardState, Message, NodeId, Ready, SnapshotStatus, SoftState } from './types';
+import { NONE, encodeConfChange, hardStateEqual, isEmptyHardState, isLocalMessage, isResponseMessage, message } from './types';
+
+export type { RaftConfig } from './config';
+
+/** A copy of the leader's view of one peer, for status and debugging. */
+export interface Progress {
+  match: number;
+  next: number;
+  state: ProgressStateType;
+  pendingSnapshot: number;
+  recentActive: boolean;
+  isLearner: boolean;
+  /** MsgApp currently in flight (Replicate state). */
+  inflights: number;
+}
+
+export interface Status {
+  id: NodeId;
+  hardState: HardState;
+  softState: SoftState;
+  applied: number;
+  leadTransferee: NodeId;
+  confState: ConfState;
+  /** Only on the leader. */
+  progress?: Map<NodeId, Progress>;
+}
+
+/**
+ * The public face of the Raft core (docs/raft-api.md). It wraps the state machine and turns its
+ * pending output into Ready values. It is synchronous and does no I/O: the driver ticks it, feeds
+ * it messages, and handles each Ready in the order its doc comment gives (persist, send, apply,
+ * advance).
+ *
+ * Everything produced before ready() is in that Ready, and a message is never handed out before
+ * the entries or hard state it depends on: both leave in the same Ready, persisted first. Output
+ * produced after ready() (even before advance) waits for the next Ready.
+ */
+export class RawNode {
+  private readonly raft: Raft;
+  private prevSoftState: SoftState;
+  private prevHardState: HardState;
+
+  constructor(config: RaftConfig) {
+    this.raft = new Raft(resolveConfig(config));
+    this.prevSoftState = this.raft.softState();
+    // A restarted node reports its hard state only when it changes; a new node's first Ready
+    // reports the first non-empty one.
+    this.prevHardState = this.raft.hardState();
+  }
+
+  /**
+   * Founds a new cluster: one committed AddNode entry per peer at term 1, already applied to the
+   * membership. They appear in the first Ready as entries to persist and as committed entries
+   * (applying them again is a no-op). Throws ConfigError on a non-empty storage.
+   */
+  bootstrap(peers: NodeId[]): void {
+    if (peers.length === 0) throw new ConfigError('bootstrap needs at least one peer');
+    const r = this.raft;
+    if (r.raftLog.storage.lastIndex() !== 0 || r.raftLog.lastIndex() !== 0) {
+      throw new ConfigError('cannot bootstrap a non-empty storage');
+    }
+    // Term 1 so that the entries are of a term no election has reached yet.
+    r.becomeFollower(1, NONE);
+    const ents: Entry[] = peers.map((id, i) => ({
+      term: 1,
+      index: i + 1,
+      type: 'ConfChange',
+      data: encodeConfChange({ type: 'AddNode', nodeId: id }),
+    }));
+    r.raftLog.append(ents);
+    // Every founding member holds these same entries, so they are committed everywhere.
+    r.raftLog.committed = ents.length;
+    for (const id of peers) r.applyConfChange({ type: 'AddNode', nodeId: id });
+  }
+
+  tick(): void {
+    this.raft.tick();
+  }
+
+  /** Starts an election now (with pre-vote if configured). */
+  campaign(): void {
+    this.raft.step(message({ type: 'MsgHup' }));
+  }
+
+  propose(data: Uint8Array): ProposalDroppedError | null {
+    const r = this.raft;
+    return r.step(message({ type: 'MsgProp', from: r.id, entries: [{ term: 0, index: 0, type: 'Normal', data }] }));
+  }
+
+  /** Proposes a single-server change; dropped while another is pending (see errors.ts). */
+  proposeConfChange(cc: ConfChange): ProposalDroppedError | null {
+    const r = this.raft;
+    const data = encodeConfChange(cc);
+    return r.step(message({ type: 'MsgProp', from: r.id, entries: [{ term: 0, index: 0, type: 'ConfChange', data }] }));
+  }
+
+  /** Call when a ConfChange entry is applied; returns the resulting membership. */
+  applyConfChange(cc: ConfChange): ConfState {
+    return this.raft.applyConfChange(cc);
+  }
+
+  /**
+   * Feeds a message from the network. Local message types are refused, and so are responses
+   * from peers outside the configuration (a removed node's late answers must not count).
+   */
+  step(m: Message): StepRejectedError | ProposalDroppedError | null {
+    if (isLocalMessage(m.type)) return new StepRejectedError(`${m.type} is a local message`);
+    if (isResponseMessage(m.type) && !this.raft.trk.progress.has(m.from)) {
+      return new StepRejectedError(`${m.type} from unknown peer ${m.from}`);
+    }
+    return this.raft.step(m);
+  }
+
+  hasReady(): boolean {
+    const r = this.raft;
+    if (!softStateEqual(r.softState(), this.prevSoftState)) return true;
+    const hs = r.hardState();
+    if (!isEmptyHardState(hs) && !hardStateEqual(hs, this.prevHardState)) return true;
+    if (r.raftLog.nextUnstableSnapshot() !== undefined) return true;
+    if (r.msgs.length > 0 || r.readStates.length > 0) return true;
+    return r.raftLog.hasNextUnstableEntries() || r.raftLog.hasNextCommittedEntries();
+  }
+
+  /** Everything to persist, send and apply since the last Ready; handle it as Ready's doc says. */
+  ready(): Ready {
+    const r = this.raft;
+    const log = r.raftLog;
+    const entries = log.nextUnstableEntries();
+    const committedEntries = log.nextCommittedEntries();
+    const snapshot = log.nextUnstableSnapshot();
+    const rd: Ready = { readStates: r.readStates, entries, committedEntries, messages: r.msgs, mustSync: false };
+    const ss = r.softState();
+    if (!softStateEqual(ss, this.prevSoftState)) {
+      rd.softState = ss;
+      this.prevSoftState = ss;
+    }
+    const hs = r.hardState();
+    if (!isEmptyHardState(hs) && !hardStateEqual(hs, this.prevHardState)) {
+      rd.hardState = hs;
+    }
+    if (snapshot !== undefined) rd.snapshot = snapshot;
+    // A vote or term must be durable before any message vouching for it leaves, and so must
+    // entries before they are acknowledged. A commit index alone can be recovered, so a change
+    // of it alone needs no fsync. A snapshot replaces the log and is always synced.
+    rd.mustSync =
+      entries.length > 0 ||
+      snapshot !== undefined ||
+      hs.term !== this.prevHardState.term ||
+      hs.vote !== this.prevHardState.vote;
+    if (rd.hardState !== undefined) this.prevHardState = hs;
+
+    // From here on, this output belongs to the Ready being handled.
+    r.msgs = [];
+    r.readStates = [];
+    log.acceptUnstable();
+    const lastCommitted = committedEntries[committedEntries.length - 1];
+    if (lastCommitted !== undefined) log.acceptApplying(lastCommitted.index);
+    return rd;
+  }
+
+  /** The Ready was persisted, sent and applied: stable entries leave the unstable log. */
+  advance(rd: Ready): void {
+    const log = this.raft.raftLog;
+    const lastEntry = rd.entries[rd.entries.length - 1];
+    if (lastEntry !== undefined) log.stableTo(lastEntry.index, lastEntry.term);
+    if (rd.snapshot !== undefined) log.stableSnapTo(rd.snapshot.metadata.index);
+    const lastCommitted = rd.committedEntries[rd.committedEntries.length - 1];
+    if (lastCommitted !== undefined) {
+      log.appliedTo(lastCommitted.index);
+    } else if (rd.snapshot !== undefined && rd.snapshot.metadata.index > log.applied) {
+      log.appliedTo(rd.snapshot.metadata.index);
+    }
+  }
+
+  /** Asks the leader to hand leadership to `transferee` (thesis §3.10). */
+  transferLeadership(transferee: NodeId): void {
+    this.raft.step(message({ type: 'MsgTransferLeader', from: transferee }));
+  }
+
+  /** Requests a linearizable read point (§6.4); the answer is a ReadState with `ctx` in a later Ready. */
+  readIndex(ctx: Uint8Array): void {
+    this.raft.step(message({ type: 'MsgReadIndex', context: ctx }));
+  }
+
+  reportUnreachable(id: NodeId): void {
+    this.raft.step(message({ type: 'MsgUnreachable', from: id }));
+  }
+
+  reportSnapshot(id: NodeId, status: SnapshotStatus): void {
+    this.raft.step(message({ type: 'MsgSnapStatus', from: id, reject: status === 'failure' }));
+  }
+
+  status(): Status {
+    const r = this.raft;
+    const s: Status = {
+      id: r.id,
+      hardState: r.hardState(),
+      softState: r.softState(),
+      applied: r.raftLog.applied,
+      leadTransferee: r.leadTransferee,
+      confState: r.trk.confState(),
+    };
+    if (r.state === 'Leader') {
+      s.progress = new Map();
+      r.trk.visit((id, pr) => {
+        s.progress?.set(id, {
+          match: pr.match,
+          next: pr.next,
+          state: pr.state,
+          pendingSnapshot: pr.pendingSnapshot,
+          recentActive: pr.recentActive,
+          isLearner: pr.isLearner,
+          inflights: pr.inflights.count,
+        });
+      });
+    }
+    return s;
+  }
+}
+
+function softStateEqual(a: SoftState, b: SoftState): boolean {
+  return a.lead === b.lead && a.raftState === b.raftState;
+}
