@@ -283,11 +283,16 @@ export class Raft {
   step(m: Message): ProposalDroppedError | null {
     if (m.term > this.term) {
       if (m.type === 'MsgVote' || m.type === 'MsgPreVote') {
-        // Check-quorum lease (thesis §4.2.3): while we hear from a live leader, a vote request
-        // comes from a node that cannot see it (partitioned or removed). Ignoring it keeps that
-        // node from deposing the leader; a transfer the leader requested is the exception.
-        const inLease = this.checkQuorum && this.lead !== NONE && this.electionElapsed < this.electionTimeout;
-        if (inLease && !isTransferContext(m.context)) return null;
+        // Leader lease (thesis §4.2.3): while we hear from a live leader, a vote request comes
+        // from a node that cannot see it (partitioned or removed). Ignoring it keeps that node
+        // from deposing the leader; a transfer the leader requested is the exception. With
+        // check-quorum this holds for real votes too (a leader that lost its quorum steps down,
+        // so the lease cannot block progress). A pre-vote is always refused inside the lease
+        // (§9.6): this is what stops a rejoining node from starting a disruptive election even
+        // when its log is current.
+        const heardFromLeader = this.lead !== NONE && this.electionElapsed < this.electionTimeout;
+        const leaseApplies = this.checkQuorum || m.type === 'MsgPreVote';
+        if (heardFromLeader && leaseApplies && !isTransferContext(m.context)) return null;
       }
       if (m.type === 'MsgPreVote') {
         // §9.6: never change term in answer to a pre-vote.

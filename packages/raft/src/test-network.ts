@@ -30,6 +30,8 @@ const text = new TextDecoder();
 export class TestNetwork {
   readonly peers = new Map<NodeId, TestPeer>();
   queue: Message[] = [];
+  /** Rewrites (or, returning null, drops) each message on delivery; models a lossy link. */
+  intercept: ((m: Message) => Message | null) | undefined = undefined;
   private readonly cut = new Set<string>();
   private seed: number;
 
@@ -131,8 +133,10 @@ export class TestNetwork {
       if (this.cut.has(`${m.from}-${m.to}`)) continue;
       const to = this.peers.get(m.to);
       if (!to) continue;
-      to.node.step(m);
-      delivered.push(m);
+      const msg = this.intercept ? this.intercept(m) : m;
+      if (msg === null) continue;
+      to.node.step(msg);
+      delivered.push(msg);
     }
     return delivered;
   }
