@@ -97,7 +97,7 @@ describe('DiskStorage', () => {
     await s.close();
     const file = path.join(data, 'snap', snapshotName(1, 5));
     const buf = await fs.readFile(file);
-    buf[buf.length - 1] ^= 1;
+    buf.writeUInt8(buf.readUInt8(buf.length - 1) ^ 1, buf.length - 1);
     await fs.writeFile(file, buf);
     const err = await DiskStorage.open(data).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CorruptionError);

@@ -48,7 +48,7 @@ describe('Snapshotter', () => {
     await s.save(snap(9, 2));
     const newest = path.join(snapDir, snapshotName(2, 9));
     const buf = await fs.readFile(newest);
-    buf[buf.length - 1] ^= 0x20;
+    buf.writeUInt8(buf.readUInt8(buf.length - 1) ^ 0x20, buf.length - 1);
     await fs.writeFile(newest, buf);
     await expect(s.load({ name: snapshotName(2, 9), term: 2, index: 9 })).rejects.toThrow(CorruptionError);
     expect(await s.loadNewest()).toEqual(snap(5, 1));

@@ -120,7 +120,7 @@ describe('Wal', () => {
     await wal.close();
     const file = await lastSegment();
     const buf = await fs.readFile(file);
-    buf[buf.length - 2] ^= 0xff; // inside the data of entry 2, the last record
+    buf.writeUInt8(buf.readUInt8(buf.length - 2) ^ 0xff, buf.length - 2); // inside the data of entry 2, the last record
     await fs.writeFile(file, buf);
     const again = await reopen(path.join(dir, 'wal'));
     expect(summary(again.entries)).toEqual(['1/1:e1']);
@@ -135,7 +135,7 @@ describe('Wal', () => {
     const file = await lastSegment();
     const buf = await fs.readFile(file);
     const at = buf.indexOf('first-entry');
-    buf[at] ^= 0x01;
+    buf.writeUInt8(buf.readUInt8(at) ^ 0x01, at);
     await fs.writeFile(file, buf);
     const err = await reopen(path.join(dir, 'wal')).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CorruptionError);

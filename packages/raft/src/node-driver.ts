@@ -1,0 +1,338 @@
+import { KubemuError, asError, deferred, silentLogger } from '@kubemu/base';
+import type { Clock, Deferred, Logger, Timer } from '@kubemu/base';
+import type { ReadyPersister } from './disk-storage';
+import { RawNode } from './raw-node';
+import type { RaftConfig, Status } from './raw-node';
+import type { Transport } from './transport';
+import type { ConfChange, ConfState, Entry, Message, NodeId, Ready, ReadState, Snapshot } from './types';
+import { decodeConfChange, isEmptyHardState, isEmptySnapshot } from './types';
+
+/** The driver is not running (never started, stopped, or failed): it accepts no more work. */
+export class NodeStoppedError extends KubemuError {
+  constructor(reason: string, cause?: unknown) {
+    super('RaftNodeStopped', `raft node is not running: ${reason}`, cause === undefined ? undefined : { cause });
+  }
+}
+
+/** No answer to a ReadIndex request in time (no leader, or the leader could not confirm its lease). */
+export class ReadIndexTimeoutError extends KubemuError {
+  constructor(timeoutMs: number) {
+    super('RaftReadIndexTimeout', `no read index within ${timeoutMs} ms`);
+  }
+}
+
+/** The application's state machine: committed entries in log order, preceded by a snapshot to restore from. */
+export type ApplyFn = (entries: Entry[], snapshot: Snapshot | undefined) => void | Promise<void>;
+
+export interface RaftNodeDriverOptions {
+  /** The core's configuration; `raft.storage` must be the storage that `persister` makes durable. */
+  raft: RaftConfig;
+  persister: ReadyPersister;
+  transport: Transport;
+  clock: Clock;
+  /** Milliseconds per Raft tick (default 100). */
+  tickMs?: number;
+  /** Founding members of a new cluster; ignored when the storage already holds state. */
+  bootstrapPeers?: NodeId[];
+  apply: ApplyFn;
+  /** How long readIndex() waits for its answer (default 3 election timeouts). */
+  readIndexTimeoutMs?: number;
+  logger?: Logger;
+}
+
+type State = 'new' | 'running' | 'stopped' | 'failed';
+
+/**
+ * Runs a RawNode: ticks it on a clock, steps what the transport delivers, and handles its Readys.
+ *
+ * Invariants:
+ *  - One Ready at a time, each handled in order: persist (awaited, fsynced when mustSync), THEN
+ *    send, then apply, then advance. Sending only after persisting is what makes a vote or an
+ *    append acknowledgement safe: a peer never hears of state a crash could take back.
+ *  - Nothing is re-entrant: ticks, messages and proposals that arrive while a Ready is in flight
+ *    only change the core, and the loop picks their output up in its next iteration.
+ *  - Any failure to persist or apply is fatal (crash-only): the driver stops and reports it,
+ *    and the process is expected to restart and replay from disk.
+ */
+export class RaftNodeDriver {
+  readonly raw: RawNode;
+  private state: State = 'new';
+  private failure: Error | undefined;
+  private ticker: Timer | undefined;
+  private loopRunning = false;
+  private loopScheduled = false;
+  private loopDone: Promise<void> = Promise.resolve();
+  private applied: number;
+  private lead: NodeId = 0;
+  private readonly reads = new Map<string, Array<Deferred<number>>>();
+  private appliedWaiters: Array<{ index: number; done: Deferred<void> }> = [];
+  private readonly leaderHandlers: Array<(lead: NodeId, term: number) => void> = [];
+  private readonly applyHandlers: Array<(entries: Entry[], snapshot: Snapshot | undefined) => void> = [];
+  private readonly confChangeHandlers: Array<(cc: ConfChange, cs: ConfState) => void> = [];
+  private readonly errorHandlers: Array<(err: Error) => void> = [];
+  private readonly tickMs: number;
+  private readonly logger: Logger;
+
+  constructor(private readonly opts: RaftNodeDriverOptions) {
+    this.raw = new RawNode(opts.raft);
+    this.tickMs = opts.tickMs ?? 100;
+    this.logger = opts.logger ?? silentLogger('raft-node');
+    this.applied = Math.max(opts.raft.applied ?? 0, 0);
+    opts.transport.onMessage((m) => this.receive(m));
+  }
+
+  /**
+   * Starts ticking and handling Readys. A new cluster member (empty storage, bootstrapPeers given)
+   * bootstraps first. On a restart the stored snapshot is handed to `apply` before anything else
+   * unless `raft.applied` says the application already holds that state.
+   */
+  async start(): Promise<void> {
+    if (this.state !== 'new') throw new NodeStoppedError(`start() called in state ${this.state}`);
+    const storage = this.opts.raft.storage;
+    const peers = this.opts.bootstrapPeers;
+    if (peers !== undefined && storage.lastIndex() === 0 && isEmptyHardState(storage.initialState().hardState)) {
+      this.raw.bootstrap(peers);
+    }
+    const snap = storage.snapshot();
+    if (!isEmptySnapshot(snap) && this.applied < snap.metadata.index) {
+      await this.opts.apply([], snap);
+      this.applied = snap.metadata.index;
+    }
+    this.state = 'running';
+    this.ticker = this.opts.clock.setInterval(() => this.tick(), this.tickMs);
+    this.schedule();
+  }
+
+  /** Stops ticking and handling; waits for the Ready in flight to be persisted. Idempotent. */
+  async stop(): Promise<void> {
+    if (this.state === 'new' || this.state === 'running') this.state = 'stopped';
+    this.ticker?.cancel();
+    await this.loopDone;
+    this.rejectWaiters(new NodeStoppedError('stopped'));
+  }
+
+  /** Resolves once the core accepted the proposal (not once it commits: watch apply for that). */
+  propose(data: Uint8Array): Promise<void> {
+    return this.submit(() => this.raw.propose(data));
+  }
+
+  proposeConfChange(cc: ConfChange): Promise<void> {
+    return this.submit(() => this.raw.proposeConfChange(cc));
+  }
+
+  /**
+   * A linearizable read point (thesis §6.4): resolves with the commit index the leader confirmed
+   * for `ctx` (which should be unique per request). Serve the read once appliedIndex() reaches it
+   * (waitApplied). Rejects with ReadIndexTimeoutError when no answer comes in time.
+   */
+  readIndex(ctx: Uint8Array): Promise<number> {
+    if (this.state !== 'running') return Promise.reject(this.notRunning());
+    const d = deferred<number>();
+    const key = Buffer.from(ctx).toString('hex');
+    const list = this.reads.get(key) ?? [];
+    list.push(d);
+    this.reads.set(key, list);
+    const timeoutMs = this.opts.readIndexTimeoutMs ?? 3 * this.opts.raft.electionTick * this.tickMs;
+    const timer = this.opts.clock.setTimeout(() => {
+      const pending = this.reads.get(key);
+      const at = pending?.indexOf(d) ?? -1;
+      if (pending === undefined || at < 0) return;
+      pending.splice(at, 1);
+      if (pending.length === 0) this.reads.delete(key);
+      d.reject(new ReadIndexTimeoutError(timeoutMs));
+    }, timeoutMs);
+    void d.promise.then(
+      () => timer.cancel(),
+      () => timer.cancel(),
+    );
+    this.raw.readIndex(ctx);
+    this.schedule();
+    return d.promise;
+  }
+
+  /** Resolves once entries up to `index` were applied. */
+  waitApplied(index: number): Promise<void> {
+    if (index <= this.applied) return Promise.resolve();
+    if (this.state === 'stopped' || this.state === 'failed') return Promise.reject(this.notRunning());
+    const done = deferred<void>();
+    this.appliedWaiters.push({ index, done });
+    return done.promise;
+  }
+
+  appliedIndex(): number {
+    return this.applied;
+  }
+
+  transferLeadership(transferee: NodeId): void {
+    this.raw.transferLeadership(transferee);
+    this.schedule();
+  }
+
+  /** Starts an election now instead of waiting for the timeout (tests, demos, graceful handover). */
+  campaign(): void {
+    this.raw.campaign();
+    this.schedule();
+  }
+
+  status(): Status {
+    return this.raw.status();
+  }
+
+  /** The error that stopped the driver, if one did. */
+  error(): Error | undefined {
+    return this.failure;
+  }
+
+  /** Called with the new leader (0: none known) and the term, whenever this node's view changes. */
+  onLeaderChange(handler: (lead: NodeId, term: number) => void): void {
+    this.leaderHandlers.push(handler);
+  }
+
+  /** Called after each batch was applied by the state machine. */
+  onApply(handler: (entries: Entry[], snapshot: Snapshot | undefined) => void): void {
+    this.applyHandlers.push(handler);
+  }
+
+  /** Called after a ConfChange entry was applied to the core, with the resulting membership. */
+  onConfChange(handler: (cc: ConfChange, cs: ConfState) => void): void {
+    this.confChangeHandlers.push(handler);
+  }
+
+  /** Called once when a persist or apply failure stops the driver. */
+  onError(handler: (err: Error) => void): void {
+    this.errorHandlers.push(handler);
+  }
+
+  private tick(): void {
+    if (this.state !== 'running') return;
+    this.raw.tick();
+    this.schedule();
+  }
+
+  private receive(m: Message): void {
+    if (this.state !== 'running') return;
+    const err = this.raw.step(m);
+    if (err !== null) this.logger.debug('raft-node: message not stepped', { type: m.type, from: m.from, error: err.message });
+    this.schedule();
+  }
+
+  private submit(op: () => Error | null): Promise<void> {
+    if (this.state !== 'running') return Promise.reject(this.notRunning());
+    const err = op();
+    if (err !== null) return Promise.reject(err);
+    this.schedule();
+    return Promise.resolve();
+  }
+
+  /**
+   * Runs the loop soon, on the next turn of the event loop, so that messages delivered together
+   * are stepped before the Ready is taken and leave in one batch.
+   */
+  private schedule(): void {
+    if (this.loopScheduled || this.loopRunning || this.state !== 'running') return;
+    this.loopScheduled = true;
+    setImmediate(() => {
+      this.loopScheduled = false;
+      if (this.loopRunning || this.state !== 'running') return;
+      this.loopRunning = true;
+      this.loopDone = this.loop().catch((err: unknown) => this.fail(asError(err)));
+    });
+  }
+
+  private async loop(): Promise<void> {
+    try {
+      while (this.state === 'running' && this.raw.hasReady()) {
+        const rd = this.raw.ready();
+        await this.opts.persister.persistReady(rd);
+        // Stopped while persisting: what is durable stays, the rest is redone after a restart.
+        if (this.state !== 'running') return;
+        if (rd.softState !== undefined) this.noteLeader(rd.softState.lead);
+        this.send(rd.messages);
+        await this.applyReady(rd);
+        this.raw.advance(rd);
+        this.answerReads(rd.readStates);
+      }
+    } finally {
+      // Cleared in the same turn as the last hasReady() check, so no wake-up can be lost.
+      this.loopRunning = false;
+    }
+  }
+
+  private send(messages: Message[]): void {
+    if (messages.length === 0) return;
+    this.opts.transport.send(messages);
+    // The transport took the snapshot; a lost one is found out when the follower does not catch
+    // up and the leader probes again, so report it finished rather than leave the peer paused.
+    for (const m of messages) if (m.type === 'MsgSnap') this.raw.reportSnapshot(m.to, 'finish');
+  }
+
+  private async applyReady(rd: Ready): Promise<void> {
+    const snap = rd.snapshot !== undefined && !isEmptySnapshot(rd.snapshot) ? rd.snapshot : undefined;
+    const ents = rd.committedEntries;
+    if (snap === undefined && ents.length === 0) return;
+    await this.opts.apply(ents, snap);
+    for (const e of ents) {
+      if (e.type !== 'ConfChange' || e.data.length === 0) continue;
+      const cc = decodeConfChange(e.data);
+      const cs = this.raw.applyConfChange(cc);
+      this.notify(this.confChangeHandlers, (h) => h(cc, cs));
+    }
+    if (snap !== undefined) this.applied = Math.max(this.applied, snap.metadata.index);
+    const last = ents[ents.length - 1];
+    if (last !== undefined) this.applied = Math.max(this.applied, last.index);
+    this.notify(this.applyHandlers, (h) => h(ents, snap));
+    const ready = this.appliedWaiters.filter((w) => w.index <= this.applied);
+    this.appliedWaiters = this.appliedWaiters.filter((w) => w.index > this.applied);
+    for (const w of ready) w.done.resolve();
+  }
+
+  private answerReads(states: ReadState[]): void {
+    for (const rs of states) {
+      const key = Buffer.from(rs.requestCtx).toString('hex');
+      const pending = this.reads.get(key);
+      if (pending === undefined) continue;
+      this.reads.delete(key);
+      for (const d of pending) d.resolve(rs.index);
+    }
+  }
+
+  private noteLeader(lead: NodeId): void {
+    if (lead === this.lead) return;
+    this.lead = lead;
+    const term = this.raw.status().hardState.term;
+    this.logger.info('raft-node: leader changed', { lead, term });
+    this.notify(this.leaderHandlers, (h) => h(lead, term));
+  }
+
+  private fail(err: Error): void {
+    if (this.state === 'failed') return;
+    this.state = 'failed';
+    this.failure = err;
+    this.ticker?.cancel();
+    this.logger.error('raft-node: stopping after a fatal error', { error: err.message });
+    this.rejectWaiters(new NodeStoppedError('failed', err));
+    this.notify(this.errorHandlers, (h) => h(err));
+  }
+
+  private rejectWaiters(err: Error): void {
+    for (const list of this.reads.values()) for (const d of list) d.reject(err);
+    this.reads.clear();
+    for (const w of this.appliedWaiters) w.done.reject(err);
+    this.appliedWaiters = [];
+  }
+
+  private notRunning(): NodeStoppedError {
+    return new NodeStoppedError(this.state, this.failure);
+  }
+
+  /** Hooks are observers: one that throws is logged and does not disturb the node. */
+  private notify<H>(handlers: H[], call: (h: H) => void): void {
+    for (const h of handlers) {
+      try {
+        call(h);
+      } catch (err) {
+        this.logger.error('raft-node: hook threw', { error: String(err) });
+      }
+    }
+  }
+}
