@@ -1,0 +1,63 @@
+import type { NodeId } from '@kubemu/raft';
+import type { Checker, LogView } from './checkers';
+import { checkLogMatching } from './checkers';
+import type { SimNode } from './sim-node';
+
+/**
+ * The liveness phase's goal: one leader that every node follows, no client request left
+ * unanswered, every entry replicated, committed and applied everywhere. Returns 'converged' (after
+ * the final whole-state checks) or what is still missing.
+ */
+export function checkConverged(nodes: readonly SimNode[], pending: number, checker: Checker): string {
+  const down = nodes.filter((n) => n.raw === undefined);
+  if (down.length > 0) return `nodes down: ${down.map((n) => n.id).join(',')}`;
+  const leaders = nodes.filter((n) => n.leaderTerm() !== undefined);
+  if (leaders.length !== 1) return `${leaders.length} leaders`;
+  const leader = leaders[0] as SimNode;
+  const lst = leader.raw?.status();
+  if (lst === undefined) return 'leader down';
+  for (const n of nodes) {
+    const st = n.raw?.status();
+    if (st === undefined || st.softState.lead !== leader.id || st.hardState.term !== lst.hardState.term) {
+      return `node ${n.id} does not follow leader ${leader.id} in term ${lst.hardState.term}`;
+    }
+  }
+  if (pending > 0) return `${pending} client requests unanswered`;
+  const commit = lst.hardState.commit;
+  if (commit !== leader.disk.lastIndex()) return `leader commit ${commit} < last index ${leader.disk.lastIndex()}`;
+  for (const n of nodes) {
+    if (n.state.lastIndex !== commit) return `node ${n.id} applied ${n.state.lastIndex} of ${commit}`;
+  }
+  finalChecks(nodes, checker);
+  return 'converged';
+}
+
+/** Whole-state checks once converged: identical state machines, every ack in place, Log Matching. */
+function finalChecks(nodes: readonly SimNode[], checker: Checker): void {
+  const reference = (nodes[0] as SimNode).state.all();
+  for (const n of nodes) {
+    const keys = n.state.all();
+    for (let i = 0; i < keys.length; i++) {
+      if (keys[i] !== reference[i]) {
+        checker.fail('state-machine-safety', `converged nodes differ at ${i + 1}: ${reference[i]} vs ${keys[i]}`);
+        return;
+      }
+    }
+    checker.checkAcksApplied(n.id, keys);
+    if (checker.failed) return;
+  }
+  const logs = new Map<NodeId, LogView>();
+  for (const n of nodes) logs.set(n.id, n.logView());
+  const v = checkLogMatching(logs);
+  if (v !== undefined) checker.fail(v.invariant, v.detail);
+}
+
+export function describeProgress(nodes: readonly SimNode[]): string {
+  return nodes
+    .map((n) => {
+      const st = n.raw?.status();
+      if (st === undefined) return `${n.id}:down`;
+      return `${n.id}:${st.softState.raftState}(t${st.hardState.term},lead ${st.softState.lead},commit ${st.hardState.commit},applied ${n.state.lastIndex},last ${n.disk.lastIndex()})`;
+    })
+    .join(' ');
+}

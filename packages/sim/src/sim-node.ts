@@ -1,0 +1,232 @@
+import type { Rng } from '@kubemu/base';
+import { silentLogger } from '@kubemu/base';
+import type { ConfState, Entry, HardState, Message, NodeId, Ready, Snapshot } from '@kubemu/raft';
+import { MemoryStorage, RawNode, cloneConfState, decodeConfChange, isEmptyHardState, isEmptySnapshot } from '@kubemu/raft';
+import type { Checker, LogView } from './checkers';
+import type { SimConfig } from './config';
+import { AppliedList, entryKey } from './state-machine';
+import type { Trace } from './trace';
+
+/**
+ * Where a crash interrupts the handling of a Ready (docs/raft-api.md: persist, send, apply,
+ * advance). 'mid-persist' is a torn write: a prefix of the entries reached the disk, the hard
+ * state did not. 'mid-send' lets a random subset of the messages out.
+ */
+export type CrashPoint = 'mid-persist' | 'after-persist' | 'mid-send' | 'after-send' | 'mid-apply' | 'after-apply';
+
+export const CRASH_POINTS: readonly CrashPoint[] = ['mid-persist', 'after-persist', 'mid-send', 'after-send', 'mid-apply', 'after-apply'];
+
+/** What a node needs from the simulation around it. */
+export interface NodeEnv {
+  readonly checker: Checker;
+  readonly trace: Trace;
+  readonly logger: ReturnType<typeof silentLogger>;
+  now(): number;
+  send(from: SimNode, msgs: readonly Message[]): void;
+  /** The node applied the entry of `key` at `index` (clients are answered from here). */
+  applied(node: SimNode, index: number, key: string): void;
+}
+
+/**
+ * One member of the simulated group. The MemoryStorage is its disk: it survives crashes and holds
+ * only what was written, minus a trailing write that was never fsynced. Everything else (the
+ * RawNode, the applied state machine, the ConfState) is volatile and rebuilt on restart from the
+ * disk, re-applying committed entries from the last snapshot, as a real server would.
+ */
+export class SimNode {
+  readonly disk = new MemoryStorage();
+  /** The hard state as of the last fsync; a crash reverts an unsynced hard state to it. */
+  private syncedHardState: HardState = { term: 0, vote: 0, commit: 0 };
+  raw: RawNode | undefined;
+  incarnation = 0;
+  state = new AppliedList();
+  private confState: ConfState = { voters: [], learners: [] };
+  crashes = 0;
+
+  constructor(
+    readonly id: NodeId,
+    private readonly peers: readonly NodeId[],
+    private readonly config: SimConfig,
+    private readonly env: NodeEnv,
+  ) {}
+
+  get up(): boolean {
+    return this.raw !== undefined;
+  }
+
+  /** Starts (or restarts) the node from its disk; a node whose disk is empty founds the group. */
+  start(rng: Rng): void {
+    this.incarnation++;
+    const snap = this.disk.snapshot();
+    const raw = new RawNode({
+      id: this.id,
+      electionTick: this.config.electionTick,
+      heartbeatTick: this.config.heartbeatTick,
+      storage: this.disk,
+      rng,
+      applied: snap.metadata.index,
+      maxSizePerMsg: this.config.maxSizePerMsg,
+      maxInflightMsgs: this.config.maxInflightMsgs,
+      checkQuorum: this.config.checkQuorum,
+      preVote: this.config.preVote,
+      logger: this.env.logger,
+    });
+    if (this.diskEmpty()) raw.bootstrap([...this.peers]);
+    this.raw = raw;
+    this.state = new AppliedList();
+    this.confState = cloneConfState(snap.metadata.confState);
+    if (!isEmptySnapshot(snap)) this.restore(snap);
+  }
+
+  /** Loses everything volatile, and the last write if it was not fsynced. */
+  crash(): void {
+    this.raw = undefined;
+    this.crashes++;
+    this.disk.setHardState(this.syncedHardState);
+    this.state = new AppliedList();
+  }
+
+  leaderTerm(): number | undefined {
+    const st = this.raw?.status();
+    return st !== undefined && st.softState.raftState === 'Leader' ? st.hardState.term : undefined;
+  }
+
+  /**
+   * Handles every pending Ready in the documented order. `crashAt` interrupts the first one;
+   * returns false if the node crashed.
+   */
+  handleReady(rng: Rng, crashAt: CrashPoint | undefined): boolean {
+    let crash = crashAt;
+    while (this.raw !== undefined && this.raw.hasReady()) {
+      const raw = this.raw;
+      const rd = raw.ready();
+      // The founding write is atomic (etcd creates its WAL by renaming a finished directory), and a
+      // snapshot is written and fsynced before the hard state that points past it.
+      if (crash === 'mid-persist' && (this.diskEmpty() || !isEmptySnapshot(rd.snapshot))) crash = 'after-persist';
+      this.persist(rd, crash === 'mid-persist' ? rng : undefined);
+      if (crash === 'mid-persist' || crash === 'after-persist') return this.crashNow(crash);
+      const msgs = crash === 'mid-send' ? rd.messages.filter(() => rng.chance(0.5)) : rd.messages;
+      if (msgs.length > 0) this.env.send(this, msgs);
+      if (crash === 'mid-send' || crash === 'after-send') return this.crashNow(crash);
+      const applyCount = crash === 'mid-apply' ? rng.int(rd.committedEntries.length + 1) : rd.committedEntries.length;
+      this.apply(rd, applyCount);
+      if (crash === 'mid-apply' || crash === 'after-apply') return this.crashNow(crash);
+      raw.advance(rd);
+      crash = undefined;
+    }
+    return this.raw !== undefined;
+  }
+
+  /** The application's periodic snapshot and log compaction, an fsync point of its own. */
+  compact(keep: number): void {
+    const applied = this.state.lastIndex;
+    const snapIndex = this.disk.snapshot().metadata.index;
+    if (applied <= snapIndex || applied > this.disk.lastIndex()) return;
+    this.disk.createSnapshot(applied, this.confState, this.state.serialize(applied));
+    const compactIndex = applied - keep;
+    if (compactIndex >= this.disk.firstIndex()) this.disk.compact(compactIndex);
+    this.syncedHardState = this.disk.initialState().hardState;
+    this.env.trace.event(this.env.now(), 'compact', this.id, applied, compactIndex);
+  }
+
+  logView(): LogView {
+    const first = this.disk.firstIndex();
+    return {
+      snapshotIndex: first - 1,
+      snapshotTerm: this.disk.term(first - 1),
+      entries: this.disk.entries(first, this.disk.lastIndex() + 1, Infinity),
+    };
+  }
+
+  private crashNow(point: CrashPoint): false {
+    this.env.trace.event(this.env.now(), 'crash', this.id, CRASH_POINTS.indexOf(point));
+    this.crash();
+    return false;
+  }
+
+  private diskEmpty(): boolean {
+    return this.disk.lastIndex() === 0 && isEmptyHardState(this.disk.initialState().hardState);
+  }
+
+  /** Step 1: make the Ready durable. With `tornRng` only a prefix of the entries is written. */
+  private persist(rd: Ready, tornRng: Rng | undefined): void {
+    const { checker } = this.env;
+    const prev = this.disk.initialState().hardState;
+    const hs = rd.hardState;
+    const durableChange = rd.entries.length > 0 || (hs !== undefined && (hs.term !== prev.term || hs.vote !== prev.vote));
+    if (!rd.mustSync && durableChange) {
+      checker.fail('core-error', `node ${this.id}: Ready has entries or a new term/vote but mustSync=false`);
+    }
+    if (rd.snapshot !== undefined && !isEmptySnapshot(rd.snapshot)) this.persistSnapshot(rd.snapshot);
+    const entries = tornRng === undefined ? rd.entries : rd.entries.slice(0, tornRng.int(rd.entries.length + 1));
+    if (entries.length > 0) this.persistEntries(entries);
+    if (tornRng !== undefined) return;
+    if (hs !== undefined) {
+      this.disk.setHardState(hs);
+      checker.observeHardState(this.id, hs, this.disk.lastIndex());
+    }
+    // etcd fsyncs when mustSync, and always when it saves a snapshot; an fsync covers every
+    // earlier write, so the synced hard state is then the current one.
+    if (rd.mustSync || (rd.snapshot !== undefined && !isEmptySnapshot(rd.snapshot))) {
+      this.syncedHardState = this.disk.initialState().hardState;
+    }
+  }
+
+  private persistSnapshot(snap: Snapshot): void {
+    const dropped = this.logView().entries.filter((e) => e.index > snap.metadata.index);
+    this.env.checker.observeAppend(this.id, [], snap.metadata.term, dropped);
+    this.disk.applySnapshot(snap);
+  }
+
+  private persistEntries(entries: readonly Entry[]): void {
+    const first = (entries[0] as Entry).index;
+    const oldLast = this.disk.lastIndex();
+    const truncated: Entry[] = [];
+    const lo = Math.max(first, this.disk.firstIndex());
+    if (lo <= oldLast) {
+      for (const old of this.disk.entries(lo, oldLast + 1, Infinity)) {
+        const replacement = entries[old.index - first];
+        if (replacement === undefined || replacement.term !== old.term) truncated.push(old);
+      }
+    }
+    this.disk.append([...entries]);
+    const kept = entries.filter((e) => e.index >= this.disk.firstIndex());
+    if (kept.length === 0) return;
+    const prevTerm = this.disk.term((kept[0] as Entry).index - 1);
+    this.env.checker.observeAppend(this.id, kept, prevTerm, truncated);
+  }
+
+  /** Step 3: apply the snapshot, then the first `count` committed entries. */
+  private apply(rd: Ready, count: number): void {
+    if (rd.snapshot !== undefined && !isEmptySnapshot(rd.snapshot)) this.restore(rd.snapshot);
+    const raw = this.raw as RawNode;
+    for (let k = 0; k < count; k++) {
+      const e = rd.committedEntries[k] as Entry;
+      if (e.index !== this.state.lastIndex + 1) {
+        this.env.checker.fail('core-error', `node ${this.id} asked to apply ${e.index} after ${this.state.lastIndex}`);
+        return;
+      }
+      const key = entryKey(e);
+      this.state.apply(e.index, key);
+      this.env.checker.observeApply(this.id, e.index, key);
+      if (e.type === 'ConfChange') this.confState = raw.applyConfChange(decodeConfChange(e.data));
+      this.env.applied(this, e.index, key);
+    }
+  }
+
+  /**
+   * Replaces the state machine with a snapshot's. The entries it brings count as applied here:
+   * they are checked, and they answer this node's waiting clients as applying them one by one would.
+   */
+  private restore(snap: Snapshot): void {
+    const before = this.state.lastIndex;
+    this.state.restore(snap.data, snap.metadata.index);
+    this.confState = cloneConfState(snap.metadata.confState);
+    const keys = this.state.all();
+    for (let i = 0; i < keys.length; i++) {
+      this.env.checker.observeApply(this.id, i + 1, keys[i] as string);
+      if (i >= before) this.env.applied(this, i + 1, keys[i] as string);
+    }
+    this.env.trace.event(this.env.now(), 'restore', this.id, snap.metadata.index, snap.metadata.term);
+  }
+}

@@ -1,0 +1,375 @@
+import type { Rng } from '@kubemu/base';
+import { SeededRng, asError, silentLogger } from '@kubemu/base';
+import type { Message, NodeId, SnapshotStatus } from '@kubemu/raft';
+import type { Violation } from './checkers';
+import { Checker } from './checkers';
+import { Clients } from './clients';
+import type { FaultAction, SimConfig } from './config';
+import { describeConfig, randomConfig } from './config';
+import { EventQueue } from './event-queue';
+import { Faults } from './faults';
+import { Network } from './network';
+import { checkConverged, describeProgress } from './convergence';
+import type { CrashPoint, NodeEnv } from './sim-node';
+import { CRASH_POINTS, SimNode } from './sim-node';
+import { Trace } from './trace';
+
+type SimEvent =
+  | { kind: 'tick'; node: SimNode; incarnation: number }
+  | { kind: 'deliver'; msg: Message; senderIncarnation: number }
+  | { kind: 'snap-status'; node: SimNode; incarnation: number; to: NodeId; status: SnapshotStatus }
+  | { kind: 'fault' }
+  | { kind: 'client' }
+  | { kind: 'restart'; node: SimNode }
+  | { kind: 'liveness' }
+  | { kind: 'probe' };
+
+export interface SimOptions {
+  /** Receives the trace lines of a verbose run. */
+  trace?: (line: string) => void;
+  /** Changes to the seed's drawn configuration (tests, adversarial profiles). */
+  config?: Partial<SimConfig>;
+}
+
+export interface SimResult {
+  seed: number;
+  ok: boolean;
+  violation?: Violation;
+  traceHash: string;
+  config: string;
+  stats: {
+    time: number;
+    events: number;
+    messages: number;
+    dropped: number;
+    crashes: number;
+    leaders: number;
+    proposed: number;
+    acknowledged: number;
+    committed: number;
+    livenessTicks: number;
+  };
+}
+
+/** Runs one seed: a safety phase with faults, then a liveness phase with the faults healed. */
+export function runSeed(seed: number, opts: SimOptions = {}): SimResult {
+  return new Simulation(seed, opts).run();
+}
+
+/**
+ * The world of one seed. A single SeededRng drives everything through forks taken in a fixed
+ * order: the configuration, the network, the faults, the clients, the crash points and each
+ * RawNode's randomized election timeout. Virtual time only moves when an event is taken from
+ * the queue, and every event is one step, after which the invariants are checked.
+ */
+export class Simulation implements NodeEnv {
+  readonly checker = new Checker();
+  readonly trace: Trace;
+  readonly logger = silentLogger('sim');
+  readonly config: SimConfig;
+  readonly nodes: SimNode[] = [];
+  readonly network: Network;
+  private readonly rng: Rng;
+  private readonly faults: Faults;
+  private readonly clients: Clients;
+  private readonly queue = new EventQueue<SimEvent>();
+  private readonly leaderTerms = new Map<NodeId, number>();
+  private time = 0;
+  private events = 0;
+  private phase: 'safety' | 'liveness' | 'done' = 'safety';
+  private livenessStart = 0;
+  private livenessBound = 0;
+
+  constructor(
+    readonly seed: number,
+    opts: SimOptions,
+  ) {
+    const root = new SeededRng(seed);
+    this.config = { ...randomConfig(seed, root.fork()), ...opts.config };
+    this.trace = new Trace(opts.trace !== undefined, opts.trace);
+    this.rng = root.fork();
+    this.network = new Network(root.fork(), { ...this.config.network });
+    this.faults = new Faults(root.fork(), this.config, this.config.network);
+    this.clients = new Clients(seed, root.fork(), this.checker, this.config.retryAfter, this.config.maxPending);
+    const ids = Array.from({ length: this.config.nodes }, (_, i) => i + 1);
+    for (const id of ids) this.nodes.push(new SimNode(id, ids, this.config, this));
+  }
+
+  now(): number {
+    return this.time;
+  }
+
+  run(): SimResult {
+    this.trace.event(0, 'config', this.config.nodes, 0, 0, 0, () => describeConfig(this.config));
+    const c = this.config;
+    for (const node of this.nodes) this.restart(node);
+    this.queue.push(this.rng.range(1, c.faultEvery * 2), { kind: 'fault' });
+    this.queue.push(this.rng.range(1, c.proposeEvery * 2 + 1), { kind: 'client' });
+    this.queue.push(c.safetyTicks * c.tickInterval, { kind: 'liveness' });
+    while (this.phase !== 'done' && !this.checker.failed) {
+      const ev = this.queue.pop();
+      if (ev === undefined) break;
+      this.time = ev.time;
+      this.events++;
+      try {
+        this.dispatch(ev.item);
+      } catch (err) {
+        const e = asError(err);
+        this.checker.fail('core-error', `${e.name}: ${e.message} (${firstFrame(e)})`);
+      }
+    }
+    return this.result();
+  }
+
+  // --- NodeEnv ---
+
+  send(from: SimNode, msgs: readonly Message[]): void {
+    for (const msg of msgs) {
+      const delays = this.network.schedule();
+      if (delays.length === 0) {
+        this.trace.event(this.time, 'drop', msg.from, msg.to, msgCode(msg), msg.term);
+        if (msg.type === 'MsgSnap') this.snapStatus(from, msg.to, 'failure');
+      }
+      for (let k = 0; k < delays.length; k++) {
+        const copy = k === 0 ? msg : { ...msg };
+        this.queue.push(this.time + (delays[k] as number), { kind: 'deliver', msg: copy, senderIncarnation: from.incarnation });
+      }
+    }
+  }
+
+  applied(node: SimNode, index: number, key: string): void {
+    const value = this.clients.applied(node, index, key);
+    if (value !== undefined) this.trace.event(this.time, 'ack', node.id, index, 0, 0, () => value);
+  }
+
+  // --- FaultTarget ---
+
+  leader(): SimNode | undefined {
+    let best: SimNode | undefined;
+    let bestTerm = -1;
+    for (const n of this.nodes) {
+      const term = n.leaderTerm();
+      if (term !== undefined && term > bestTerm) {
+        best = n;
+        bestTerm = term;
+      }
+    }
+    return best;
+  }
+
+  crash(node: SimNode): void {
+    if (!node.up) return;
+    node.crash();
+    this.trace.event(this.time, 'crash', node.id, -1);
+    this.scheduleRestart(node);
+  }
+
+  transferLeader(from: SimNode, to: NodeId): void {
+    this.trace.event(this.time, 'transfer', from.id, to);
+    from.raw?.transferLeadership(to);
+    this.afterEvent(from);
+  }
+
+  note(action: FaultAction, detail: () => string): void {
+    this.trace.event(this.time, action, 0, 0, 0, 0, detail);
+  }
+
+  // --- the event loop ---
+
+  private dispatch(ev: SimEvent): void {
+    const c = this.config;
+    switch (ev.kind) {
+      case 'tick': {
+        const node = ev.node;
+        if (node.incarnation !== ev.incarnation || node.raw === undefined) return;
+        node.raw.tick();
+        this.afterEvent(node);
+        this.scheduleTick(node);
+        return;
+      }
+      case 'deliver':
+        this.deliver(ev.msg, ev.senderIncarnation);
+        return;
+      case 'snap-status': {
+        if (ev.node.incarnation !== ev.incarnation || ev.node.raw === undefined) return;
+        ev.node.raw.reportSnapshot(ev.to, ev.status);
+        this.afterEvent(ev.node);
+        return;
+      }
+      case 'fault':
+        if (this.phase !== 'safety') return;
+        this.faults.act(this);
+        this.queue.push(this.time + this.rng.range(1, c.faultEvery * 2), { kind: 'fault' });
+        return;
+      case 'client':
+        this.clientRequest();
+        this.queue.push(this.time + this.rng.range(1, c.proposeEvery * 2 + 1), { kind: 'client' });
+        return;
+      case 'restart':
+        if (!ev.node.up) this.restart(ev.node);
+        return;
+      case 'liveness':
+        this.startLiveness();
+        return;
+      case 'probe':
+        this.probe();
+        return;
+    }
+  }
+
+  private deliver(msg: Message, senderIncarnation: number): void {
+    const to = this.nodes[msg.to - 1];
+    const from = this.nodes[msg.from - 1];
+    const lost = to === undefined || to.raw === undefined || this.network.isCut(msg.from, msg.to);
+    if (lost) {
+      this.trace.event(this.time, 'lost', msg.from, msg.to, msgCode(msg), msg.term);
+      if (from !== undefined && msg.type === 'MsgSnap' && from.incarnation === senderIncarnation) {
+        this.snapStatus(from, msg.to, 'failure');
+      }
+      return;
+    }
+    this.trace.event(this.time, 'recv', msg.from, msg.to, msgCode(msg), msg.term, () => describeMessage(msg));
+    const err = to.raw?.step(msg);
+    if (err) this.trace.event(this.time, 'step-error', msg.to, msgCode(msg), 0, 0, () => err.message);
+    this.afterEvent(to);
+    if (from !== undefined && msg.type === 'MsgSnap' && from.incarnation === senderIncarnation) {
+      this.snapStatus(from, msg.to, 'finish');
+    }
+  }
+
+  private snapStatus(from: SimNode, to: NodeId, status: SnapshotStatus): void {
+    this.queue.push(this.time + 1, { kind: 'snap-status', node: from, incarnation: from.incarnation, to, status });
+  }
+
+  private clientRequest(): void {
+    const req = this.clients.request(this.time, this.nodes, this.phase === 'safety');
+    if (req === undefined || req.node.raw === undefined) return;
+    const err = req.node.raw.propose(this.clients.encode(req.value));
+    this.trace.event(this.time, 'propose', req.node.id, err ? 1 : 0, 0, 0, () => req.value);
+    this.afterEvent(req.node);
+  }
+
+  /**
+   * After anything happened to a node: handle its Ready (perhaps crashing part-way), then check
+   * what only this node can have changed: whether it became a leader.
+   */
+  private afterEvent(node: SimNode): void {
+    const c = this.config;
+    const crashAt: CrashPoint | undefined =
+      this.phase === 'safety' && c.readyCrash > 0 && this.rng.chance(c.readyCrash) ? this.rng.pick(CRASH_POINTS) : undefined;
+    if (!node.handleReady(this.rng, crashAt)) {
+      this.scheduleRestart(node);
+      return;
+    }
+    const term = node.leaderTerm();
+    if (term !== undefined && this.leaderTerms.get(node.id) !== term) {
+      this.leaderTerms.set(node.id, term);
+      this.trace.event(this.time, 'leader', node.id, term);
+      this.checker.observeLeader(node.id, term, node.logView());
+    }
+    if (node.state.lastIndex - node.disk.snapshot().metadata.index >= c.snapshotEvery) node.compact(c.snapshotKeep);
+  }
+
+  private restart(node: SimNode): void {
+    node.start(this.rng.fork());
+    this.trace.event(this.time, 'start', node.id, node.incarnation);
+    this.afterEvent(node);
+    this.scheduleTick(node);
+  }
+
+  private scheduleRestart(node: SimNode): void {
+    if (this.phase !== 'safety') return;
+    const [lo, hi] = this.config.downtime;
+    this.queue.push(this.time + this.rng.range(lo, hi + 1) * this.config.tickInterval, { kind: 'restart', node });
+  }
+
+  private scheduleTick(node: SimNode): void {
+    if (node.raw === undefined) return;
+    const c = this.config;
+    const jitter = c.tickJitter === 0 ? 0 : this.rng.range(-c.tickJitter, c.tickJitter + 1);
+    this.queue.push(this.time + c.tickInterval + jitter, { kind: 'tick', node, incarnation: node.incarnation });
+  }
+
+  /** Faults healed, crashed nodes back, no more loss: the group must converge within the bound. */
+  private startLiveness(): void {
+    this.phase = 'liveness';
+    this.livenessStart = this.time;
+    this.network.healAll();
+    this.network.faults = { ...this.config.network, drop: 0, duplicate: 0 };
+    for (const node of this.nodes) if (!node.up) this.restart(node);
+    this.livenessBound = livenessBound(this.config, this.nodes);
+    this.trace.event(this.time, 'liveness', this.livenessBound);
+    this.queue.push(this.time + this.config.tickInterval, { kind: 'probe' });
+  }
+
+  private probe(): void {
+    const c = this.config;
+    const verdict = checkConverged(this.nodes, this.clients.pending.size, this.checker);
+    if (verdict === 'converged') {
+      this.phase = 'done';
+      return;
+    }
+    if (this.time - this.livenessStart >= this.livenessBound * c.tickInterval) {
+      this.checker.fail('liveness', `not converged ${this.livenessBound} ticks after healing: ${verdict}; ${describeProgress(this.nodes)}`);
+      return;
+    }
+    this.queue.push(this.time + c.tickInterval, { kind: 'probe' });
+  }
+
+  private result(): SimResult {
+    const violation = this.checker.violations[0];
+    const r: SimResult = {
+      seed: this.seed,
+      ok: violation === undefined && this.phase === 'done',
+      traceHash: this.trace.hash(),
+      config: describeConfig(this.config),
+      stats: {
+        time: this.time,
+        events: this.events,
+        messages: this.network.sent,
+        dropped: this.network.dropped,
+        crashes: this.nodes.reduce((s, n) => s + n.crashes, 0),
+        leaders: this.checker.elections,
+        proposed: this.clients.proposed,
+        acknowledged: this.clients.acknowledged,
+        committed: this.checker.committedIndex,
+        livenessTicks: Math.round((this.time - this.livenessStart) / this.config.tickInterval),
+      },
+    };
+    if (violation !== undefined) r.violation = violation;
+    else if (this.phase !== 'done') r.violation = { invariant: 'liveness', detail: 'the event queue ran dry' };
+    return r;
+  }
+}
+
+/**
+ * The liveness bound in ticks: a fixed allowance for elections and retries, plus the time to ship
+ * the backlog (entries some node still lacks) one message per round trip at worst.
+ */
+function livenessBound(c: SimConfig, nodes: readonly SimNode[]): number {
+  const last = Math.max(...nodes.map((n) => n.disk.lastIndex()));
+  const commit = Math.min(...nodes.map((n) => n.disk.initialState().hardState.commit));
+  const roundTrip = (2 * c.network.maxDelay) / c.tickInterval + 1;
+  const perMessage = Math.max(1, Math.floor(c.maxSizePerMsg / 40));
+  return c.livenessTicks + Math.ceil(((last - commit) * roundTrip) / perMessage);
+}
+
+const MSG_TYPES = [
+  'MsgProp', 'MsgApp', 'MsgAppResp', 'MsgVote', 'MsgVoteResp', 'MsgPreVote', 'MsgPreVoteResp', 'MsgSnap',
+  'MsgHeartbeat', 'MsgHeartbeatResp', 'MsgTransferLeader', 'MsgTimeoutNow', 'MsgReadIndex', 'MsgReadIndexResp',
+];
+
+function msgCode(m: Message): number {
+  return MSG_TYPES.indexOf(m.type);
+}
+
+function describeMessage(m: Message): string {
+  const ents = m.entries.length > 0 ? ` ents=${m.entries[0]?.index}..${m.entries[m.entries.length - 1]?.index}` : '';
+  const snap = m.snapshot ? ` snap=${m.snapshot.metadata.index}@${m.snapshot.metadata.term}` : '';
+  return `${m.type} ${m.from}->${m.to} term=${m.term} logTerm=${m.logTerm} index=${m.index} commit=${m.commit}${m.reject ? ' reject' : ''}${ents}${snap}`;
+}
+
+function firstFrame(e: Error): string {
+  const line = (e.stack ?? '').split('\n').find((l) => l.includes(' at '));
+  return line === undefined ? 'no stack' : line.trim();
+}
