@@ -85,8 +85,18 @@ describe('DiskStorage', () => {
     s = await DiskStorage.open(data);
     expect(s.snapshot().metadata.index).toBe(0);
     expect(s.lastIndex()).toBe(5);
-    expect(await fs.readdir(path.join(data, 'snap'))).toEqual([]);
+    expect(await fs.readdir(path.join(data, 'snap'))).toEqual([`${snapshotName(7, 90)}.unrecorded`]);
     await s.close();
+  });
+
+  it('refuses to start when snapshots exist but the WAL is gone', async () => {
+    const data = path.join(dir, 'data');
+    const s = await DiskStorage.open(data);
+    await s.persistReady(ready({ hardState: { term: 1, vote: 1, commit: 5 }, entries: range(1, 5, 1) }));
+    await s.createSnapshot(5, { voters: [1], learners: [] }, new Uint8Array([1]));
+    await s.close();
+    await fs.rm(path.join(data, 'wal'), { recursive: true });
+    await expect(DiskStorage.open(data)).rejects.toThrow(/snapshots exist but the WAL is missing/);
   });
 
   it('refuses to start when the snapshot the WAL names is corrupt', async () => {

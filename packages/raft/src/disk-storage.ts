@@ -51,7 +51,7 @@ export interface DiskStorageOptions {
  *    reads (or sends to a peer) log state that a crash could take back.
  *  - A snapshot file is durable before the WAL marker that refers to it. On open, the WAL's last
  *    marker names the snapshot to load; snapshot files newer than it were never recorded (the crash
- *    came between the two writes), were never acknowledged, and are removed.
+ *    came between the two writes), were never acknowledged, and are set aside (`.unrecorded`).
  *  - Disk-changing operations run one at a time, in call order, whichever caller they come from
  *    (the driver's persistReady, the application's createSnapshot/compact).
  */
@@ -73,13 +73,18 @@ export class DiskStorage implements Storage, ReadyPersister {
     await ensureDir(dir);
     const snapshotter = await Snapshotter.open(path.join(dir, 'snap'), { logger });
     const walOpts = opts.segmentBytes === undefined ? { logger } : { logger, segmentBytes: opts.segmentBytes };
-    const { wal, hardState, entries, snapshot: marker } = await Wal.open(path.join(dir, 'wal'), walOpts);
+    const { wal, created, hardState, entries, snapshot: marker } = await Wal.open(path.join(dir, 'wal'), walOpts);
     try {
       const memory = new MemoryStorage();
-      const unrecorded = (await snapshotter.list()).filter((i) => i.index > marker.index);
+      const snaps = await snapshotter.list();
+      if (created && snaps.length > 0) {
+        // Starting afresh would forget this member's term and vote: refuse, an operator must look.
+        throw new CorruptionError(`${dir}: snapshots exist but the WAL is missing (a new, empty WAL was just created)`);
+      }
+      const unrecorded = snaps.filter((i) => i.index > marker.index);
       if (unrecorded.length > 0) {
-        logger.warn('disk-storage: removing snapshots the WAL never recorded', { files: unrecorded.map((i) => i.name) });
-        await snapshotter.remove(unrecorded.map((i) => i.name));
+        logger.warn('disk-storage: setting aside snapshots the WAL never recorded', { files: unrecorded.map((i) => i.name) });
+        await snapshotter.setAside(unrecorded.map((i) => i.name), 'unrecorded');
       }
       if (marker.index > 0) {
         const snap = await snapshotter.loadNewest((i) => i.index === marker.index && i.term === marker.term);

@@ -15,6 +15,7 @@ import { ensureDir, syncDir, writeFileAtomic } from './wal-fs';
  * Invariants: a `.snap` file is complete or absent (written to `.tmp`, fsynced, renamed, directory
  * fsynced), so a `.tmp` is always an interrupted save and is ignored. A file whose checksum or
  * name disagrees with its content is never returned: it is reported and renamed `.broken`.
+ * Only names matching `<term>-<index>.snap` are ever listed, loaded or purged.
  */
 
 const MAGIC = 0x504e534b; // 'KSNP' read as little-endian u32
@@ -103,8 +104,7 @@ export class Snapshotter {
       } catch (err) {
         if (!(err instanceof CorruptionError)) throw err;
         this.logger.warn('snapshotter: skipping a corrupt snapshot', { file: info.name, error: err.message });
-        await fs.rename(path.join(this.dir, info.name), path.join(this.dir, `${info.name}.broken`));
-        await syncDir(this.dir);
+        await this.setAside([info.name], 'broken');
       }
     }
     return undefined;
@@ -118,9 +118,12 @@ export class Snapshotter {
     return doomed;
   }
 
-  /** Deletes the named snapshot files (ones a newer WAL never recorded, for instance). */
-  async remove(names: readonly string[]): Promise<void> {
-    for (const name of names) await fs.unlink(path.join(this.dir, name));
+  /**
+   * Renames snapshot files `<name>.<suffix>` so no load or purge sees them again, keeping their
+   * bytes for an operator to inspect ('broken': failed its checks; 'unrecorded': no WAL marker).
+   */
+  async setAside(names: readonly string[], suffix: 'broken' | 'unrecorded'): Promise<void> {
+    for (const name of names) await fs.rename(path.join(this.dir, name), path.join(this.dir, `${name}.${suffix}`));
     if (names.length > 0) await syncDir(this.dir);
   }
 }

@@ -1,4 +1,4 @@
-import { CorruptionError } from '@kubemu/base';
+import { CorruptionError, InvalidArgumentError } from '@kubemu/base';
 import type { Entry, HardState } from './types';
 import { BinaryReader, BinaryWriter, crc32, readEntry, readHardState, writeEntry, writeHardState } from './wal-codec';
 
@@ -60,7 +60,7 @@ export function writeRecord(w: BinaryWriter, rec: WalRecord): void {
   }
   const payloadLength = w.length - start - RECORD_HEADER_BYTES;
   if (payloadLength > MAX_RECORD_BYTES) {
-    throw new CorruptionError(`WAL record of ${payloadLength} bytes exceeds the ${MAX_RECORD_BYTES}-byte limit`);
+    throw new InvalidArgumentError(`WAL record of ${payloadLength} bytes exceeds the ${MAX_RECORD_BYTES}-byte limit`);
   }
   w.patchU32(start, payloadLength);
   w.patchU32(start + 4, crc32(w.view(start + 8)));

@@ -179,6 +179,16 @@ describe('Wal', () => {
     await expect(reopen(walDir, 256)).rejects.toThrow(/which is not the last segment/);
   });
 
+  it('refuses a WAL with a segment missing from the middle', async () => {
+    const walDir = path.join(dir, 'wal');
+    const { wal } = await reopen(walDir, 256);
+    for (let i = 1; i <= 20; i++) await wal.save(undefined, [ent(i, 1, 'x'.repeat(40))]);
+    const names = wal.segmentNames();
+    await wal.close();
+    await fs.unlink(path.join(walDir, names[1] as string));
+    await expect(reopen(walDir, 256)).rejects.toThrow(/segment 1 is missing/);
+  });
+
   it('drops the whole log at a marker that replaces it, keeps it at one that compacts it', async () => {
     const walDir = path.join(dir, 'wal');
     const { wal } = await reopen(walDir);

@@ -46,6 +46,8 @@ export interface WalSaveOptions {
 
 export interface WalOpenResult extends WalState {
   wal: Wal;
+  /** The directory held no segment: this is a new, empty log. */
+  created: boolean;
 }
 
 /** The WAL was closed; nothing more may be written through this instance. */
@@ -100,7 +102,7 @@ export class Wal {
       const first: Segment = { seq: 0, firstIndex: 1 };
       const { file, size } = await createSegment(dir, first, state.snapshot, state.hardState);
       const wal = new Wal(dir, [first], file, size, 0, state.hardState, state.snapshot, segmentBytes, logger);
-      return { wal, ...state };
+      return { wal, created: true, ...state };
     }
     const replay = new WalReplay();
     let lastEnd = 0;
@@ -130,7 +132,7 @@ export class Wal {
     const tail = segs[segs.length - 1] as Segment;
     const file = await fs.open(path.join(dir, segmentName(tail)), 'r+');
     const wal = new Wal(dir, segs, file, lastEnd, lastIndex, state.hardState, state.snapshot, segmentBytes, logger);
-    return { wal, ...state };
+    return { wal, created: false, ...state };
   }
 
   /**
@@ -138,12 +140,20 @@ export class Wal {
    * hard state. With mustSync (the default) the promise resolves only once they are on stable storage.
    */
   save(hardState: HardState | undefined, entries: readonly Entry[], opts: WalSaveOptions = {}): Promise<void> {
-    return this.run(async () => {
-      const w = new BinaryWriter(4096);
-      const snap = opts.snapshot;
+    // Encoded before queueing: a value that cannot be encoded is the caller's error and must not
+    // mark the WAL failed, since nothing was written.
+    const w = new BinaryWriter(4096);
+    const snap = opts.snapshot;
+    try {
       if (snap !== undefined) writeRecord(w, { type: 'snapshot', ...snap });
       writeEntryRecords(w, entries);
-      if (hardState !== undefined) writeRecord(w, { type: 'hardState', hardState: { ...hardState } });
+      if (hardState !== undefined) writeRecord(w, { type: 'hardState', hardState });
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const hs = hardState === undefined ? undefined : { ...hardState };
+    const last = entries[entries.length - 1];
+    return this.run(async () => {
       if (w.length === 0) return;
       await writeFully(this.file, w.finish(), this.pos);
       this.pos += w.length;
@@ -152,9 +162,8 @@ export class Wal {
         // Without replacesLog the entries above the snapshot stay, so the last index stays too.
         this.lastIndex = snap.replacesLog ? snap.index : Math.max(this.lastIndex, snap.index);
       }
-      const last = entries[entries.length - 1];
       if (last !== undefined) this.lastIndex = last.index;
-      if (hardState !== undefined) this.hardState = { ...hardState };
+      if (hs !== undefined) this.hardState = hs;
       if ((opts.mustSync ?? true) || snap !== undefined) await this.file.datasync();
       if (this.pos >= this.segmentBytes) await this.cut();
     });
