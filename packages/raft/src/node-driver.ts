@@ -103,7 +103,11 @@ export class RaftNodeDriver {
     this.schedule();
   }
 
-  /** Stops ticking and handling; waits for the Ready in flight to be persisted. Idempotent. */
+  /**
+   * Stops ticking and handling; waits for the Ready in flight to be persisted. Idempotent.
+   * Do not await it from inside `apply` (the loop it waits for is the one calling apply).
+   * It closes neither the transport nor the storage: whoever opened them closes them.
+   */
   async stop(): Promise<void> {
     if (this.state === 'new' || this.state === 'running') this.state = 'stopped';
     this.ticker?.cancel();
