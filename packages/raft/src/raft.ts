@@ -1,37 +1,19 @@
 import type { Logger, Rng } from '@kubemu/base';
 import type { ResolvedConfig } from './config';
+import { handleVoteRequest, hup, ignoredByLease } from './election';
 import type { ProposalDroppedError } from './errors';
+import { switchToConfig } from './membership';
 import { RaftLog } from './raft-log';
 import { ReadOnly } from './read-only';
-import { bcastAppend, maybeSendAppend } from './replication';
 import { stepCandidate, stepFollower, tickElection } from './step-follower';
 import { stepLeader, tickHeartbeat } from './step-leader';
 import { ProgressTracker } from './tracker';
-import type { VoteResult } from './quorum';
-import type { ConfChange, ConfState, Entry, HardState, Message, MessageType, NodeId, ReadState, Snapshot, SoftState, StateType } from './types';
+import type { Entry, HardState, Message, NodeId, ReadState, SoftState, StateType } from './types';
 import { NONE, isEmptyHardState, message } from './types';
-
-/** Why an election is started: pre-vote probe (§9.6), real election (§5.2), or a leader transfer. */
-export type CampaignType = 'PreElection' | 'Election' | 'Transfer';
-
-/**
- * The context of a MsgVote sent because the old leader asked for it (MsgTimeoutNow). Such a vote
- * request is honoured even inside a check-quorum lease: the leader itself wants to be replaced.
- */
-export const CAMPAIGN_TRANSFER = new TextEncoder().encode('CampaignTransfer');
-
-export function isTransferContext(ctx: Uint8Array | undefined): boolean {
-  if (ctx === undefined || ctx.length !== CAMPAIGN_TRANSFER.length) return false;
-  return ctx.every((b, i) => b === CAMPAIGN_TRANSFER[i]);
-}
 
 /** A role's message handler; only MsgProp handling can refuse, with ProposalDroppedError. */
 export type StepFn = (r: Raft, m: Message) => ProposalDroppedError | null;
 export type TickFn = (r: Raft) => void;
-
-function voteRespType(t: MessageType): MessageType {
-  return t === 'MsgPreVote' ? 'MsgPreVoteResp' : 'MsgVoteResp';
-}
 
 /**
  * One Raft peer's state machine. It never does I/O: messages go to `msgs`, read answers to
@@ -103,7 +85,7 @@ export class Raft {
     if (!isEmptyHardState(hardState)) this.loadState(hardState);
     if (c.applied > this.raftLog.applied) this.raftLog.appliedTo(c.applied);
     this.becomeFollower(this.term, NONE);
-    this.switchToConfig();
+    switchToConfig(this);
   }
 
   hardState(): HardState {
@@ -213,7 +195,7 @@ export class Raft {
     this.pendingReadIndexMessages = [];
   }
 
-  // ---- elections (§5.2, §9.6) ----
+  // ---- election timing (§5.2; the elections themselves are in election.ts) ----
 
   /** Whether this node may campaign: a voter in its own config, with no snapshot pending. */
   promotable(): boolean {
@@ -225,75 +207,11 @@ export class Raft {
     return this.electionElapsed >= this.randomizedElectionTimeout;
   }
 
-  hup(t: CampaignType): void {
-    if (this.state === 'Leader') return;
-    if (!this.promotable()) return;
-    // A committed but unapplied conf change may remove us or change the quorum; campaigning on
-    // the old configuration could elect a leader the new one does not allow (§6).
-    if (this.hasUnappliedConfChanges()) {
-      this.logger.warn('cannot campaign: pending configuration changes to apply', { id: this.id, term: this.term });
-      return;
-    }
-    this.campaign(t);
-  }
-
-  private hasUnappliedConfChanges(): boolean {
-    const log = this.raftLog;
-    if (log.applied >= log.committed) return false;
-    return log.slice(log.applied + 1, log.committed + 1, Infinity).some((e) => e.type === 'ConfChange');
-  }
-
-  campaign(t: CampaignType): void {
-    let term: number;
-    let voteMsg: MessageType;
-    if (t === 'PreElection') {
-      this.becomePreCandidate();
-      voteMsg = 'MsgPreVote';
-      // A pre-vote asks about the term we would campaign in, without entering it.
-      term = this.term + 1;
-    } else {
-      this.becomeCandidate();
-      voteMsg = 'MsgVote';
-      term = this.term;
-    }
-    if (this.poll(this.id, voteRespType(voteMsg), true) === 'Won') {
-      // Only a single-voter cluster wins on its own vote.
-      if (t === 'PreElection') this.campaign('Election');
-      else this.becomeLeader();
-      return;
-    }
-    const index = this.raftLog.lastIndex();
-    const logTerm = this.raftLog.lastTerm();
-    for (const id of this.trk.voterIds()) {
-      if (id === this.id) continue;
-      const m = message({ type: voteMsg, to: id, term, index, logTerm });
-      if (t === 'Transfer') m.context = CAMPAIGN_TRANSFER;
-      this.send(m);
-    }
-  }
-
-  poll(id: NodeId, t: MessageType, granted: boolean): VoteResult {
-    this.logger.debug('received vote', { id: this.id, from: id, type: t, granted, term: this.term });
-    this.trk.recordVote(id, granted);
-    return this.trk.tallyVotes().result;
-  }
-
   // ---- the message entry point ----
 
   step(m: Message): ProposalDroppedError | null {
     if (m.term > this.term) {
-      if (m.type === 'MsgVote' || m.type === 'MsgPreVote') {
-        // Leader lease (thesis §4.2.3): while we hear from a live leader, a vote request comes
-        // from a node that cannot see it (partitioned or removed). Ignoring it keeps that node
-        // from deposing the leader; a transfer the leader requested is the exception. With
-        // check-quorum this holds for real votes too (a leader that lost its quorum steps down,
-        // so the lease cannot block progress). A pre-vote is always refused inside the lease
-        // (§9.6): this is what stops a rejoining node from starting a disruptive election even
-        // when its log is current.
-        const heardFromLeader = this.lead !== NONE && this.electionElapsed < this.electionTimeout;
-        const leaseApplies = this.checkQuorum || m.type === 'MsgPreVote';
-        if (heardFromLeader && leaseApplies && !isTransferContext(m.context)) return null;
-      }
+      if (ignoredByLease(this, m)) return null;
       if (m.type === 'MsgPreVote') {
         // §9.6: never change term in answer to a pre-vote.
       } else if (m.type === 'MsgPreVoteResp' && !m.reject) {
@@ -312,11 +230,11 @@ export class Raft {
 
     switch (m.type) {
       case 'MsgHup':
-        this.hup(this.preVote ? 'PreElection' : 'Election');
+        hup(this, this.preVote ? 'PreElection' : 'Election');
         return null;
       case 'MsgVote':
       case 'MsgPreVote':
-        this.handleVoteRequest(m);
+        handleVoteRequest(this, m);
         return null;
       default:
         return this.stepFn(this, m);
@@ -337,26 +255,6 @@ export class Raft {
     }
   }
 
-  private handleVoteRequest(m: Message): void {
-    // §5.2: one vote per term (a repeated request from the same candidate is re-granted). A
-    // pre-vote for a future term is not a vote and binds nothing.
-    const canVote =
-      this.vote === m.from || (this.vote === NONE && this.lead === NONE) || (m.type === 'MsgPreVote' && m.term > this.term);
-    const respType = voteRespType(m.type);
-    // §5.4.1: never help elect a leader whose log lacks entries we hold.
-    if (canVote && this.raftLog.isUpToDate(m.index, m.logTerm)) {
-      // The answer carries the request's term: a pre-candidate counts answers for the term it
-      // asked about, and a candidate's term equals ours by now.
-      this.send(message({ type: respType, to: m.from, term: m.term }));
-      if (m.type === 'MsgVote') {
-        this.electionElapsed = 0;
-        this.vote = m.from;
-      }
-    } else {
-      this.send(message({ type: respType, to: m.from, term: this.term, reject: true }));
-    }
-  }
-
   // ---- log and commit ----
 
   /** Appends entries of the current term as leader and counts our own copy toward commit. */
@@ -364,8 +262,10 @@ export class Raft {
     let li = this.raftLog.lastIndex();
     const stamped = es.map((e, i) => ({ ...e, term: this.term, index: li + 1 + i }));
     li = this.raftLog.append(stamped);
-    // The leader's own ack: the driver persists these entries before it applies anything that
-    // this commit index makes visible (Ready order), so counting them now is safe.
+    // The leader counts its own copy before it is durable. This is safe because nothing that
+    // depends on the new commit index leaves the node before the entries are persisted: the
+    // committed entries are applied, and the commit index is sent to followers, only from a
+    // Ready that also carries (or follows) these entries, and the driver persists first.
     this.trk.progress.get(this.id)?.maybeUpdate(li);
     this.maybeCommit();
   }
@@ -390,63 +290,5 @@ export class Raft {
     this.raftLog.committed = hs.commit;
     this.term = hs.term;
     this.vote = hs.vote;
-  }
-
-  /**
-   * Installs a snapshot from the leader (§7). Returns false when it brings nothing new: it is
-   * at or below our commit index, or our log already holds its last entry (then the entries up
-   * to it are committed by Log Matching and we only fast-forward the commit index).
-   */
-  restore(s: Snapshot): boolean {
-    const { index, term, confState } = s.metadata;
-    if (index <= this.raftLog.committed) return false;
-    if (this.state !== 'Follower') {
-      // Only a leader sends snapshots, and it is at least our term; never install one while we
-      // could ourselves be leading. Move to a fresh term so the cluster sorts it out.
-      this.becomeFollower(this.term + 1, NONE);
-      return false;
-    }
-    // A snapshot whose configuration does not include us would leave us without a config.
-    if (!confState.voters.includes(this.id) && !confState.learners.includes(this.id)) return false;
-    if (this.raftLog.matchTerm(index, term)) {
-      this.raftLog.commitTo(index);
-      return false;
-    }
-    this.raftLog.restore(s);
-    this.trk = ProgressTracker.fromConfState(confState, this.trk.maxInflight, this.raftLog.lastIndex());
-    this.switchToConfig();
-    return true;
-  }
-
-  // ---- membership (§6) ----
-
-  applyConfChange(cc: ConfChange): ConfState {
-    this.trk.apply(cc, this.raftLog.lastIndex());
-    return this.switchToConfig();
-  }
-
-  /** Reacts to a new configuration; called after every change to the tracker's membership. */
-  switchToConfig(): ConfState {
-    const cs = this.trk.confState();
-    const self = this.trk.progress.get(this.id);
-    this.isLearner = self?.isLearner ?? false;
-    if ((self === undefined || this.isLearner) && this.state === 'Leader') {
-      // A leader removed from (or demoted in) the configuration stops leading: it may not count
-      // itself toward quorums it is no longer part of. The rest elect a new leader.
-      this.becomeFollower(this.term, NONE);
-      return cs;
-    }
-    if (this.state !== 'Leader' || cs.voters.length === 0) return cs;
-    // A smaller quorum may already hold entries that the old one did not.
-    if (this.maybeCommit()) {
-      bcastAppend(this);
-    } else {
-      // Otherwise probe new members straight away instead of waiting for a heartbeat.
-      this.trk.visit((id) => {
-        if (id !== this.id) maybeSendAppend(this, id, false);
-      });
-    }
-    if (this.leadTransferee !== NONE && !this.trk.voters.has(this.leadTransferee)) this.abortLeaderTransfer();
-    return cs;
   }
 }

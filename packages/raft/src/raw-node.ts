@@ -1,6 +1,7 @@
 import { resolveConfig } from './config';
 import type { RaftConfig } from './config';
 import { ConfigError, ProposalDroppedError, StepRejectedError } from './errors';
+import { applyConfChange } from './membership';
 import type { ProgressStateType } from './progress';
 import { Raft } from './raft';
 import type { ConfChange, ConfState, Entry, HardState, Message, NodeId, Ready, SnapshotStatus, SoftState } from './types';
@@ -76,7 +77,7 @@ export class RawNode {
     r.raftLog.append(ents);
     // Every founding member holds these same entries, so they are committed everywhere.
     r.raftLog.committed = ents.length;
-    for (const id of peers) r.applyConfChange({ type: 'AddNode', nodeId: id });
+    for (const id of peers) applyConfChange(r, { type: 'AddNode', nodeId: id });
   }
 
   tick(): void {
@@ -102,7 +103,7 @@ export class RawNode {
 
   /** Call when a ConfChange entry is applied; returns the resulting membership. */
   applyConfChange(cc: ConfChange): ConfState {
-    return this.raft.applyConfChange(cc);
+    return applyConfChange(this.raft, cc);
   }
 
   /**

@@ -1,4 +1,6 @@
+import { campaign, hup, poll } from './election';
 import { ProposalDroppedError } from './errors';
+import { restoreSnapshot } from './membership';
 import type { Raft } from './raft';
 import { bcastAppend } from './replication';
 import type { Message } from './types';
@@ -44,7 +46,7 @@ export function stepFollower(r: Raft, m: Message): ProposalDroppedError | null {
     case 'MsgTimeoutNow':
       // The leader asked us to take over (thesis §3.10). Skip pre-vote: we are not returning
       // from a partition, and the leader already made sure our log is current.
-      r.hup('Transfer');
+      hup(r, 'Transfer');
       return null;
     case 'MsgReadIndex':
       // Without a leader there is nobody to confirm the read; the client retries.
@@ -80,10 +82,10 @@ export function stepCandidate(r: Raft, m: Message): ProposalDroppedError | null 
     case 'MsgPreVoteResp':
     case 'MsgVoteResp': {
       if (m.type !== myVoteResp) return null;
-      const result = r.poll(m.from, m.type, !m.reject);
+      const result = poll(r, m.from, m.type, !m.reject);
       if (result === 'Won') {
         if (r.state === 'PreCandidate') {
-          r.campaign('Election');
+          campaign(r, 'Election');
         } else {
           r.becomeLeader();
           // Announce leadership and start replicating the new term's empty entry.
@@ -135,7 +137,7 @@ function handleHeartbeat(r: Raft, m: Message): void {
 function handleSnapshot(r: Raft, m: Message): void {
   if (m.snapshot === undefined) return;
   // Either way, answer with an index we now hold so the leader resumes from there.
-  if (r.restore(m.snapshot)) {
+  if (restoreSnapshot(r, m.snapshot)) {
     r.send(message({ type: 'MsgAppResp', to: m.from, index: r.raftLog.lastIndex() }));
   } else {
     r.send(message({ type: 'MsgAppResp', to: m.from, index: r.raftLog.committed }));
