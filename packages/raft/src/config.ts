@@ -39,9 +39,12 @@ let sharedSilentLogger: Logger | undefined;
 export function resolveConfig(c: RaftConfig): ResolvedConfig {
   if (!Number.isInteger(c.id) || c.id <= 0) throw new ConfigError(`id must be a positive integer, got ${c.id}`);
   if (!(c.heartbeatTick > 0)) throw new ConfigError('heartbeatTick must be greater than 0');
+  // Followers must hear several heartbeats per election timeout, or a healthy leader would be
+  // deposed by ordinary jitter (§5.6: broadcastTime << electionTimeout).
   if (!(c.electionTick > c.heartbeatTick)) throw new ConfigError('electionTick must be greater than heartbeatTick');
   const maxSizePerMsg = c.maxSizePerMsg ?? 1024 * 1024;
   const maxInflightMsgs = c.maxInflightMsgs ?? 256;
+  // A zero window would stop replication in Replicate state for good.
   if (maxInflightMsgs <= 0) throw new ConfigError('maxInflightMsgs must be greater than 0');
   const readOnlyOption = c.readOnlyOption ?? 'Safe';
   const checkQuorum = c.checkQuorum ?? false;
@@ -50,6 +53,7 @@ export function resolveConfig(c: RaftConfig): ResolvedConfig {
   if (readOnlyOption === 'LeaseBased' && !checkQuorum) {
     throw new ConfigError('checkQuorum must be enabled when readOnlyOption is LeaseBased');
   }
+  // One silent logger for every node without one: simulations create thousands of nodes.
   if (c.logger === undefined) sharedSilentLogger ??= silentLogger('raft');
   return {
     id: c.id,

@@ -33,10 +33,12 @@ export class RaftLog {
     this.applied = first - 1;
   }
 
+  /** The first index still held; everything before it is in the snapshot (unstable or stored). */
   firstIndex(): number {
     return this.unstable.maybeFirstIndex() ?? this.storage.firstIndex();
   }
 
+  /** The unstable tail, if any, always extends (or replaces the end of) what Storage holds. */
   lastIndex(): number {
     return this.unstable.maybeLastIndex() ?? this.storage.lastIndex();
   }
@@ -61,6 +63,10 @@ export class RaftLog {
     }
   }
 
+  /**
+   * Log Matching (§5.3): if two logs hold an entry with the same index and term, they are
+   * identical up to it. So one comparison tells whether a whole prefix agrees.
+   */
   matchTerm(i: number, term: number): boolean {
     return this.term(i) === term;
   }
@@ -95,6 +101,7 @@ export class RaftLog {
     return lastNew;
   }
 
+  /** Appends (possibly overwriting an uncommitted suffix); returns the new last index. */
   append(ents: Entry[]): number {
     if (ents.length === 0) return this.lastIndex();
     const after = (ents[0] as Entry).index - 1;
@@ -142,6 +149,11 @@ export class RaftLog {
     return false;
   }
 
+  /**
+   * Moves commit forward (never back: a commit index learned from an old message must not undo
+   * a newer one). Committing past our last index means the leader believes we hold entries
+   * that we lost, i.e. storage lost acknowledged writes: fail loudly rather than diverge.
+   */
   commitTo(toCommit: number): void {
     if (toCommit <= this.committed) return;
     if (toCommit > this.lastIndex()) {
@@ -150,6 +162,7 @@ export class RaftLog {
     this.committed = toCommit;
   }
 
+  /** The application applied up to `i`; it may only apply committed entries, in order. */
   appliedTo(i: number): void {
     if (i === 0) return;
     if (i > this.committed || i < this.applied) {
@@ -159,6 +172,7 @@ export class RaftLog {
     this.applying = Math.max(this.applying, i);
   }
 
+  /** The driver made entries up to (i, term) durable. */
   stableTo(i: number, term: number): void {
     this.unstable.stableTo(i, term);
   }
@@ -184,6 +198,7 @@ export class RaftLog {
     return this.unstable.snapshot !== undefined;
   }
 
+  /** Unstable entries and snapshot were handed out in a Ready; do not hand them out again. */
   acceptUnstable(): void {
     this.unstable.acceptInProgress();
   }
@@ -200,6 +215,7 @@ export class RaftLog {
     return Math.max(this.applying + 1, this.firstIndex()) <= this.committed;
   }
 
+  /** Committed entries up to `i` were handed out in a Ready; do not hand them out again. */
   acceptApplying(i: number): void {
     this.applying = Math.max(this.applying, i);
   }

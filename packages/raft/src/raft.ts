@@ -40,6 +40,7 @@ export class Raft {
   trk: ProgressTracker;
   /** Outgoing messages, handed out by the next Ready after the state they depend on. */
   msgs: Message[] = [];
+  /** Answered read requests (§6.4), handed out by the next Ready. */
   readStates: ReadState[] = [];
   /** The node a leadership transfer is handing over to, or NONE. */
   leadTransferee: NodeId = NONE;
@@ -80,6 +81,9 @@ export class Raft {
     this.logger = c.logger;
     this.rng = c.rng;
     this.readOnly = new ReadOnly(c.readOnlyOption);
+    // Restart: term, vote and commit come from the durable HardState, the configuration from
+    // the latest snapshot; conf changes after the snapshot are re-applied by the application
+    // as it re-applies committed entries (from `applied` on), exactly as the first time.
     const { hardState, confState } = c.storage.initialState();
     this.trk = ProgressTracker.fromConfState(confState, c.maxInflightMsgs, this.raftLog.lastIndex());
     if (!isEmptyHardState(hardState)) this.loadState(hardState);
@@ -88,6 +92,7 @@ export class Raft {
     switchToConfig(this);
   }
 
+  /** What must be durable: the term and vote make §5.2's one-vote-per-term survive a crash. */
   hardState(): HardState {
     return { term: this.term, vote: this.vote, commit: this.raftLog.committed };
   }
@@ -117,6 +122,10 @@ export class Raft {
 
   // ---- role changes ----
 
+  /**
+   * Every role change resets the timers and per-term state (reset); a change of term also
+   * clears the vote. `lead` is the leader of `term` if known (we just heard from it).
+   */
   becomeFollower(term: number, lead: NodeId): void {
     this.stepFn = stepFollower;
     this.reset(term);
@@ -173,6 +182,11 @@ export class Raft {
     this.logger.debug('became leader', { id: this.id, term: this.term });
   }
 
+  /**
+   * Per-term reset. A new election timeout is drawn each time so that nodes whose timers fired
+   * together once do not stay in lockstep (§5.2). Progress is reset to optimism: a new leader
+   * assumes followers hold its whole log and lets rejections correct it (§5.3).
+   */
   private reset(term: number): void {
     if (this.term !== term) {
       this.term = term;
@@ -209,6 +223,13 @@ export class Raft {
 
   // ---- the message entry point ----
 
+  /**
+   * The single entry point for messages, network and local. First the term: §5.1 says a node
+   * that sees a higher term adopts it and becomes follower, and ignores messages of older terms.
+   * Pre-vote traffic is the exception in both directions (§9.6). Messages without a term
+   * (local ones, forwarded proposals and reads) skip this. Then vote requests, which every role
+   * answers the same way, and finally the role's own handler.
+   */
   step(m: Message): ProposalDroppedError | null {
     if (m.term > this.term) {
       if (ignoredByLease(this, m)) return null;
@@ -275,14 +296,17 @@ export class Raft {
     return this.raftLog.maybeCommit(this.trk.committed(), this.term);
   }
 
+  /** Until this holds, a new leader's commit index may lag the cluster's (§6.4, §8). */
   committedEntryInCurrentTerm(): boolean {
     return this.raftLog.term(this.raftLog.committed) === this.term;
   }
 
+  /** Transfers end on any role change and on timeout; proposals are accepted again. */
   abortLeaderTransfer(): void {
     this.leadTransferee = NONE;
   }
 
+  /** Restores HardState; a commit index outside the log means storage lost entries it acknowledged. */
   private loadState(hs: HardState): void {
     if (hs.commit < this.raftLog.committed || hs.commit > this.raftLog.lastIndex()) {
       throw new Error(`raft: hard state commit ${hs.commit} is out of range [${this.raftLog.committed}, ${this.raftLog.lastIndex()}]`);

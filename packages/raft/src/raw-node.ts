@@ -80,6 +80,10 @@ export class RawNode {
     for (const id of peers) applyConfChange(r, { type: 'AddNode', nodeId: id });
   }
 
+  /**
+   * Advances logical time by one tick. The driver calls it at a fixed interval; all timeouts
+   * (election, heartbeat, check-quorum, transfer) are counted in ticks, never read from a clock.
+   */
   tick(): void {
     this.raft.tick();
   }
@@ -89,6 +93,10 @@ export class RawNode {
     this.raft.step(message({ type: 'MsgHup' }));
   }
 
+  /**
+   * Proposes a command. null means accepted for replication, not committed: the proposer learns
+   * the outcome by seeing the entry among committed entries (a leader change may still lose it).
+   */
   propose(data: Uint8Array): ProposalDroppedError | null {
     const r = this.raft;
     return r.step(message({ type: 'MsgProp', from: r.id, entries: [{ term: 0, index: 0, type: 'Normal', data }] }));
@@ -118,6 +126,7 @@ export class RawNode {
     return this.raft.step(m);
   }
 
+  /** Whether ready() would return anything; the same conditions ready() uses, without side effects. */
   hasReady(): boolean {
     const r = this.raft;
     if (!softStateEqual(r.softState(), this.prevSoftState)) return true;
@@ -135,6 +144,9 @@ export class RawNode {
     const entries = log.nextUnstableEntries();
     const committedEntries = log.nextCommittedEntries();
     const snapshot = log.nextUnstableSnapshot();
+    // Committed entries may include entries of `entries` (a leader commits entries it has not
+    // persisted yet, and a follower learns commit together with the entries). That is fine
+    // because the driver persists before it applies.
     const rd: Ready = { readStates: r.readStates, entries, committedEntries, messages: r.msgs, mustSync: false };
     const ss = r.softState();
     if (!softStateEqual(ss, this.prevSoftState)) {
@@ -165,7 +177,11 @@ export class RawNode {
     return rd;
   }
 
-  /** The Ready was persisted, sent and applied: stable entries leave the unstable log. */
+  /**
+   * The Ready was persisted, sent and applied: its entries leave the unstable log (they are read
+   * from Storage from now on) and `applied` moves. Entries replaced since ready() stay unstable
+   * because stableTo checks the term.
+   */
   advance(rd: Ready): void {
     const log = this.raft.raftLog;
     const lastEntry = rd.entries[rd.entries.length - 1];
@@ -189,14 +205,20 @@ export class RawNode {
     this.raft.step(message({ type: 'MsgReadIndex', context: ctx }));
   }
 
+  /** The transport failed to reach `id`; a leader stops pipelining to it and probes instead. */
   reportUnreachable(id: NodeId): void {
     this.raft.step(message({ type: 'MsgUnreachable', from: id }));
   }
 
+  /**
+   * The transport finished (or failed) sending a snapshot to `id`. Until this is called the
+   * leader sends `id` nothing but heartbeats; on failure it retries after a heartbeat.
+   */
   reportSnapshot(id: NodeId, status: SnapshotStatus): void {
     this.raft.step(message({ type: 'MsgSnapStatus', from: id, reject: status === 'failure' }));
   }
 
+  /** A copy of the node's state; safe to keep and compare. */
   status(): Status {
     const r = this.raft;
     const s: Status = {

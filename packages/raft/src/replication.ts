@@ -66,6 +66,7 @@ function sendSnapshot(r: Raft, to: NodeId, pr: PeerProgress): boolean {
   return true;
 }
 
+/** Sends every follower what it lacks (or, if nothing, the current commit index). */
 export function bcastAppend(r: Raft): void {
   r.trk.visit((id) => {
     if (id !== r.id) sendAppend(r, id);
@@ -94,6 +95,10 @@ function sendHeartbeat(r: Raft, to: NodeId, ctx: Uint8Array | undefined): void {
   r.send(m);
 }
 
+/**
+ * Tells the transferee to campaign at once, skipping pre-vote and the lease (thesis §3.10). Sent
+ * only when its log matches ours, so it wins unless something newer happens.
+ */
 export function sendTimeoutNow(r: Raft, to: NodeId): void {
   r.send(message({ type: 'MsgTimeoutNow', to }));
 }

@@ -6,7 +6,17 @@ import { bcastAppend } from './replication';
 import type { Message } from './types';
 import { NONE, message } from './types';
 
-/** Followers and candidates: campaign when the election timeout passes without a leader (§5.2). */
+/**
+ * The follower and candidate roles. A follower is passive (§5.2): it answers the leader and
+ * candidates and forwards client requests to the leader it knows. Invariant: a follower's log
+ * is only changed by the leader of its current term (MsgApp, MsgSnap) and never below its
+ * commit index.
+ */
+
+/**
+ * Followers and candidates: campaign when the randomized election timeout passes without
+ * hearing from a leader (§5.2). Learners and removed nodes never do (promotable).
+ */
 export function tickElection(r: Raft): void {
   r.electionElapsed++;
   if (r.promotable() && r.pastElectionTimeout()) {
@@ -15,12 +25,15 @@ export function tickElection(r: Raft): void {
   }
 }
 
+/** The follower's message handler; terms were already reconciled by Raft.step. */
 export function stepFollower(r: Raft, m: Message): ProposalDroppedError | null {
   switch (m.type) {
     case 'MsgProp':
       if (r.isLearner) return new ProposalDroppedError('this node is a learner');
       if (r.lead === NONE) return new ProposalDroppedError('no leader');
       if (r.disableProposalForwarding) return new ProposalDroppedError('proposal forwarding is disabled');
+      // The leader appends it; our copy arrives through ordinary replication. The proposer
+      // learns the outcome only by seeing the entry applied (or not), as with any proposal.
       r.send({ ...m, to: r.lead });
       return null;
     case 'MsgApp':
@@ -53,6 +66,8 @@ export function stepFollower(r: Raft, m: Message): ProposalDroppedError | null {
       if (r.lead !== NONE) r.send({ ...m, to: r.lead });
       return null;
     case 'MsgReadIndexResp':
+      // The leader confirmed the read point; the application serves the read once it has
+      // applied up to m.index.
       r.readStates.push({ index: m.index, requestCtx: m.context ?? new Uint8Array(0) });
       return null;
     default:
@@ -105,7 +120,10 @@ export function stepCandidate(r: Raft, m: Message): ProposalDroppedError | null 
   }
 }
 
-/** The follower side of AppendEntries (§5.3). */
+/**
+ * The follower side of AppendEntries (§5.3). Every answer carries an index the leader can use:
+ * the last index now known to match on success, or a hint for the next probe on rejection.
+ */
 function handleAppendEntries(r: Raft, m: Message): void {
   if (m.index < r.raftLog.committed) {
     // Everything up to our commit index matches the leader (Leader Completeness); tell it where
@@ -126,6 +144,7 @@ function handleAppendEntries(r: Raft, m: Message): void {
   r.send(message({ type: 'MsgAppResp', to: m.from, index: m.index, reject: true, rejectHint: hint.index, logTerm: hint.term }));
 }
 
+/** Heartbeats advance commit and echo the ReadIndex context so the leader can count acks (§6.4). */
 function handleHeartbeat(r: Raft, m: Message): void {
   // The leader sends min(our match, its commit), so this never passes what we hold.
   r.raftLog.commitTo(m.commit);
@@ -134,6 +153,7 @@ function handleHeartbeat(r: Raft, m: Message): void {
   r.send(resp);
 }
 
+/** InstallSnapshot (§7); the snapshot itself reaches the application through Ready.snapshot. */
 function handleSnapshot(r: Raft, m: Message): void {
   if (m.snapshot === undefined) return;
   // Either way, answer with an index we now hold so the leader resumes from there.

@@ -5,7 +5,19 @@ import { voteResult } from './quorum';
 import type { Message } from './types';
 import { NONE, message } from './types';
 
-/** The leader's clock: heartbeats, check-quorum rounds, and the leader-transfer deadline. */
+/**
+ * The leader's role: it alone appends new entries (§5.3), decides commitment (§5.4.2), answers
+ * ReadIndex (§6.4), and runs leadership transfers. Invariants while this role is installed:
+ * - every proposal is appended with the current term, after all existing entries;
+ * - the leader never deletes or overwrites its own log (Leader Append-Only, §5.3);
+ * - at most one conf change is in the log beyond `applied` (pendingConfIndex, §6).
+ */
+
+/**
+ * The leader's clock: heartbeats every heartbeatTimeout ticks (§5.2: they keep followers from
+ * timing out), check-quorum rounds every electionTimeout ticks, and the leader-transfer deadline.
+ * The leader uses the fixed, not the randomized, timeout: nothing competes with it.
+ */
 export function tickHeartbeat(r: Raft): void {
   r.heartbeatElapsed++;
   r.electionElapsed++;
@@ -23,8 +35,13 @@ export function tickHeartbeat(r: Raft): void {
   }
 }
 
+/**
+ * The leader's message handler. Messages from a term other than ours never get here (Raft.step
+ * filters them), so every response below answers something this leader sent in this term.
+ */
 export function stepLeader(r: Raft, m: Message): ProposalDroppedError | null {
-  // Messages that do not need the sender's progress.
+  // Messages that do not need the sender's progress: local ones, and requests that a follower
+  // forwards on a client's behalf.
   switch (m.type) {
     case 'MsgBeat':
       bcastHeartbeat(r);
@@ -49,10 +66,13 @@ export function stepLeader(r: Raft, m: Message): ProposalDroppedError | null {
       break;
   }
 
+  // Everything else is about one peer's progress. A peer we do not track (removed, or not yet
+  // added here) has nothing to tell us.
   const pr = r.trk.progress.get(m.from);
   if (pr === undefined) return null;
   switch (m.type) {
     case 'MsgAppResp':
+      // Any answer proves the peer is alive and reachable, for check-quorum.
       pr.recentActive = true;
       if (m.reject) {
         // Fast backtracking: the follower said its log may agree with ours at most up to
@@ -67,6 +87,8 @@ export function stepLeader(r: Raft, m: Message): ProposalDroppedError | null {
         return null;
       }
       {
+        // A success acknowledges that the follower's log matches ours up to m.index (Log
+        // Matching, §5.3): everything up to it may count toward commitment.
         const wasPaused = pr.isPaused();
         if (!pr.maybeUpdate(m.index)) return null;
         if (pr.state === 'Probe') {
@@ -97,11 +119,15 @@ export function stepLeader(r: Raft, m: Message): ProposalDroppedError | null {
       }
       return null;
     case 'MsgHeartbeatResp':
+      // Heartbeats are the retry timer of replication: a probe that got lost is resent after
+      // the next heartbeat round, so a paused Probe unpauses here.
       pr.recentActive = true;
       pr.msgAppFlowPaused = false;
       // A full window with a live follower means acks were lost; free a slot to make progress.
       if (pr.state === 'Replicate' && pr.inflights.full()) pr.inflights.freeFirstOne();
       if (pr.match < r.raftLog.lastIndex()) sendAppend(r, m.from);
+      // §6.4: a heartbeat answered in our term by a majority proves that no newer leader had
+      // been elected when the read request was recorded, so its read index is current.
       if (r.readOnly.option !== 'Safe' || m.context === undefined || m.context.length === 0) return null;
       {
         const acks = r.readOnly.recvAck(m.from, m.context);
@@ -129,6 +155,11 @@ export function stepLeader(r: Raft, m: Message): ProposalDroppedError | null {
   }
 }
 
+/**
+ * Appends a client proposal (local or forwarded) and replicates it. Refused while the leader is
+ * not part of the configuration (it could not count itself) and during a leadership transfer
+ * (the entries would likely be lost or duplicated by the client's retry at the next leader).
+ */
 function propose(r: Raft, m: Message): ProposalDroppedError | null {
   if (m.entries.length === 0) throw new Error('raft: stepped an empty MsgProp');
   if (!r.trk.progress.has(r.id)) return new ProposalDroppedError('the leader is not in the configuration');
@@ -148,6 +179,10 @@ function propose(r: Raft, m: Message): ProposalDroppedError | null {
   return null;
 }
 
+/**
+ * Starts a transfer to m.from (the transferee; the request may have been forwarded). Learners
+ * cannot lead. A second request for another node replaces the first.
+ */
 function transferLeader(r: Raft, m: Message): void {
   const pr = r.trk.progress.get(m.from);
   if (pr === undefined || pr.isLearner) return;
@@ -183,6 +218,7 @@ function handleReadIndex(r: Raft, m: Message): void {
   serveReadIndex(r, m);
 }
 
+/** Records a read at the current commit index and starts confirming it (requires an entry of our term committed). */
 function serveReadIndex(r: Raft, m: Message): void {
   if (r.readOnly.option === 'Safe') {
     r.readOnly.addRequest(r.raftLog.committed, m);
@@ -197,6 +233,7 @@ function serveReadIndex(r: Raft, m: Message): void {
   answerReadIndex(r, m, r.raftLog.committed);
 }
 
+/** Called when commit advances: the first commit of our term releases reads held back by handleReadIndex. */
 function releasePendingReadIndexMessages(r: Raft): void {
   if (r.pendingReadIndexMessages.length === 0 || !r.committedEntryInCurrentTerm()) return;
   const msgs = r.pendingReadIndexMessages;

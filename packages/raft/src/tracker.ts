@@ -27,6 +27,7 @@ export class ProgressTracker {
     return t;
   }
 
+  /** Every member, voters and learners, ascending. */
   ids(): NodeId[] {
     return [...this.progress.keys()].sort((a, b) => a - b);
   }
@@ -35,6 +36,7 @@ export class ProgressTracker {
     return [...this.voters].sort((a, b) => a - b);
   }
 
+  /** Calls fn for every member in ascending id order (the order messages are produced in). */
   visit(fn: (id: NodeId, pr: PeerProgress) => void): void {
     for (const id of this.ids()) fn(id, this.progress.get(id) as PeerProgress);
   }
@@ -70,6 +72,7 @@ export class ProgressTracker {
     if (!this.votes.has(id)) this.votes.set(id, granted);
   }
 
+  /** The election so far; only voters' answers count, so a learner's vote cannot elect anyone. */
   tallyVotes(): { granted: number; rejected: number; result: VoteResult } {
     let granted = 0;
     let rejected = 0;
@@ -103,6 +106,7 @@ export class ProgressTracker {
     }
   }
 
+  /** Promotion keeps the learner's progress: what it replicated so far still holds. */
   private addVoter(id: NodeId, lastIndex: number): void {
     this.learners.delete(id);
     this.voters.add(id);
@@ -111,6 +115,9 @@ export class ProgressTracker {
     else this.progress.set(id, this.newProgress(lastIndex, false));
   }
 
+  /**
+   * Demotion keeps the progress too. (A demoted leader steps down: see membership.ts.)
+   */
   private addLearner(id: NodeId, lastIndex: number): void {
     this.voters.delete(id);
     this.learners.add(id);
