@@ -30,6 +30,11 @@ const text = new TextDecoder();
 export class TestNetwork {
   readonly peers = new Map<NodeId, TestPeer>();
   queue: Message[] = [];
+  /**
+   * Whether to act as the transport does for snapshots: report 'finish' to the sender once a
+   * MsgSnap is delivered and 'failure' when it is lost.
+   */
+  reportSnapshots = true;
   /** Rewrites (or, returning null, drops) each message on delivery; models a lossy link. */
   intercept: ((m: Message) => Message | null) | undefined = undefined;
   private readonly cut = new Set<string>();
@@ -130,15 +135,22 @@ export class TestNetwork {
         this.queue.push(m);
         continue;
       }
-      if (this.cut.has(`${m.from}-${m.to}`)) continue;
       const to = this.peers.get(m.to);
-      if (!to) continue;
-      const msg = this.intercept ? this.intercept(m) : m;
-      if (msg === null) continue;
+      const msg = this.cut.has(`${m.from}-${m.to}`) || !to ? null : this.intercept ? this.intercept(m) : m;
+      if (msg === null || !to) {
+        this.lose(m);
+        continue;
+      }
       to.node.step(msg);
       delivered.push(msg);
+      if (msg.type === 'MsgSnap' && this.reportSnapshots) this.peers.get(msg.from)?.node.reportSnapshot(msg.to, 'finish');
     }
     return delivered;
+  }
+
+  /** Drops a message in transit, telling the sender when a snapshot was lost. */
+  lose(m: Message): void {
+    if (m.type === 'MsgSnap' && this.reportSnapshots) this.peers.get(m.from)?.node.reportSnapshot(m.to, 'failure');
   }
 
   /** Handles Readys and delivers messages until the cluster is quiet. */
