@@ -67,6 +67,27 @@ describe('Checker', () => {
     expect(c.violations[0]?.invariant).toBe('leader-completeness');
   });
 
+  test('leader completeness ahead: a node lacking a committed entry could still win an election', () => {
+    // Figure 8 (d) of the Raft paper, on three nodes: entry 2 of term 2 was committed by
+    // counting replicas in term 4 (nodes 1 and 2), but node 3 holds a term-3 entry at index 2
+    // and node 2 would vote for it.
+    const view = (id: number, terms: number[]) => ({
+      id,
+      lastIndex: terms.length,
+      lastTerm: terms[terms.length - 1] ?? 0,
+      snapshotIndex: 0,
+      termAt: (i: number) => terms[i - 1],
+    });
+    const c = new Checker();
+    c.observeApply(1, 1, '1/a');
+    c.observeApply(1, 2, '2/b');
+    c.checkElectable([view(1, [1, 2, 4]), view(2, [1, 2, 4]), view(3, [1, 3])]);
+    expect(c.failed).toBe(false); // the term-4 entry on nodes 1 and 2 protects entry 2
+    c.checkElectable([view(1, [1, 2]), view(2, [1, 2]), view(3, [1, 3])]);
+    expect(c.violations[0]?.invariant).toBe('leader-completeness');
+    expect(c.violations[0]?.detail).toMatch(/node 3 lacks committed entry 2/);
+  });
+
   test('log matching: one (index, term) with two different entries', () => {
     const c = new Checker();
     c.observeAppend(1, [entry(1, 1, 'a'), entry(2, 1, 'b')], 0, []);

@@ -41,6 +41,16 @@ export function logLastIndex(log: LogView): number {
   return log.snapshotIndex + log.entries.length;
 }
 
+/** What decides whether a node's log wins an election (Raft paper 5.4.1): its last entry. */
+export interface ElectorView {
+  id: NodeId;
+  lastIndex: number;
+  lastTerm: number;
+  snapshotIndex: number;
+  /** The term of the entry at `index` (above snapshotIndex), undefined past the end. */
+  termAt(index: number): number | undefined;
+}
+
 interface LogRecord {
   key: string;
   prevTerm: number;
@@ -140,6 +150,31 @@ export class Checker {
         return;
       }
       before = e.term;
+    }
+  }
+
+  /**
+   * Leader Completeness, looking ahead: a node whose durable log lacks a committed entry must
+   * never be electable, i.e. fewer than a quorum of durable logs (its own included) may be no
+   * more up to date than its log. Raft guarantees this from the moment an entry commits (the
+   * majority that stored it refuses such a candidate forever), so a violation shows a commit
+   * that some future election can undo, before any schedule has to find that election.
+   */
+  checkElectable(nodes: readonly ElectorView[]): void {
+    const c = this.committed.length - 1;
+    if (c === 0) return;
+    const want = this.committedTerms[c] as number;
+    const quorum = Math.floor(nodes.length / 2) + 1;
+    for (const n of nodes) {
+      if (c <= n.snapshotIndex || n.termAt(c) === want) continue;
+      const voters = nodes.filter((v) => v.lastTerm < n.lastTerm || (v.lastTerm === n.lastTerm && v.lastIndex <= n.lastIndex));
+      if (voters.length >= quorum) {
+        this.fail(
+          'leader-completeness',
+          `node ${n.id} lacks committed entry ${c} (term ${want}) yet its log (last ${n.lastIndex}@${n.lastTerm}) would win the votes of ${voters.map((v) => v.id).join(',')}`,
+        );
+        return;
+      }
     }
   }
 

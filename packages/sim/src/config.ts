@@ -23,6 +23,12 @@ export interface SimConfig {
   faultEvery: number;
   /** Probability that the handling of one Ready is interrupted by a crash. */
   readyCrash: number;
+  /**
+   * Probability that a newly elected leader is struck (crashed, or cut off from all but one peer)
+   * within a few ticks, typically after replicating part of its log: the Figure 8 pattern of the
+   * Raft paper needs such short-lived leaders of successive terms.
+   */
+  leaderChurn: number;
   /** Node downtime after a crash, in ticks: [min, max]. */
   downtime: [number, number];
   /** Mean time between client requests. */
@@ -78,6 +84,7 @@ export function randomConfig(seed: number, rng: Rng): SimConfig {
     },
     faultEvery: tickInterval * rng.pick([5, 15, 40]),
     readyCrash: hostile ? rng.pick([0, 0.001, 0.004]) : 0,
+    leaderChurn: hostile && rng.chance(0.4) ? rng.pick([0.2, 0.5, 0.8]) : 0,
     downtime: [1, rng.pick([5, 20, 60])],
     proposeEvery: tickInterval * rng.pick([0.5, 1, 3]),
     retryAfter: tickInterval * electionTick * 2,
@@ -104,6 +111,6 @@ export function describeConfig(c: SimConfig): string {
     `nodes=${c.nodes} checkQuorum=${c.checkQuorum} preVote=${c.preVote} heartbeat=${c.heartbeatTick} ` +
     `maxSize=${c.maxSizePerMsg} inflight=${c.maxInflightMsgs} drop=${n.drop} dup=${n.duplicate} ` +
     `delay=${n.minDelay}..${n.maxDelay} reorder=${n.reorder}/${n.longDelay} readyCrash=${c.readyCrash} ` +
-    `snapshotEvery=${c.snapshotEvery} keep=${c.snapshotKeep}`
+    `churn=${c.leaderChurn} snapshotEvery=${c.snapshotEvery} keep=${c.snapshotKeep}`
   );
 }

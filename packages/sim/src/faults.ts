@@ -42,6 +42,24 @@ export class Faults {
     this.perform(this.actions[k] as FaultAction, t);
   }
 
+  /**
+   * Strikes a (new) leader: crash it, or cut it off (with one peer in a group of five) from the
+   * rest, which is reconnected: the others may then elect a leader that the struck one never
+   * replicated to. A cut also loses what the leader had on the wire; a crash does not.
+   */
+  strike(node: SimNode, t: FaultTarget): void {
+    if (this.rng.chance(0.5)) {
+      t.crash(node);
+      return;
+    }
+    const others = this.rng.shuffle(t.nodes.map((n) => n.id).filter((id) => id !== node.id));
+    const keep = t.nodes.length === 5 ? 1 : 0;
+    const groups = [[node.id, ...others.slice(0, keep)], others.slice(keep)];
+    t.network.healAll();
+    t.network.partition(groups);
+    t.note('isolate-leader', () => groups.map((g) => g.join(',')).join(' | '));
+  }
+
   private perform(action: FaultAction, t: FaultTarget): void {
     const rng = this.rng;
     const ids = t.nodes.map((n) => n.id);

@@ -2,7 +2,7 @@ import type { Rng } from '@kubemu/base';
 import { silentLogger } from '@kubemu/base';
 import type { ConfState, Entry, HardState, Message, NodeId, Ready, Snapshot } from '@kubemu/raft';
 import { MemoryStorage, RawNode, cloneConfState, decodeConfChange, isEmptyHardState, isEmptySnapshot } from '@kubemu/raft';
-import type { Checker, LogView } from './checkers';
+import type { Checker, ElectorView, LogView } from './checkers';
 import type { SimConfig } from './config';
 import { AppliedList, entryKey } from './state-machine';
 import type { Trace } from './trace';
@@ -87,8 +87,14 @@ export class SimNode {
   }
 
   leaderTerm(): number | undefined {
+    return this.leadership()?.term;
+  }
+
+  /** Term and commit index while this node is a leader. */
+  leadership(): { term: number; commit: number } | undefined {
     const st = this.raw?.status();
-    return st !== undefined && st.softState.raftState === 'Leader' ? st.hardState.term : undefined;
+    if (st === undefined || st.softState.raftState !== 'Leader') return undefined;
+    return { term: st.hardState.term, commit: st.hardState.commit };
   }
 
   /**
@@ -127,6 +133,18 @@ export class SimNode {
     if (compactIndex >= this.disk.firstIndex()) this.disk.compact(compactIndex);
     this.syncedHardState = this.disk.initialState().hardState;
     this.env.trace.event(this.env.now(), 'compact', this.id, applied, compactIndex);
+  }
+
+  electorView(): ElectorView {
+    const disk = this.disk;
+    const last = disk.lastIndex();
+    return {
+      id: this.id,
+      lastIndex: last,
+      lastTerm: disk.term(last),
+      snapshotIndex: disk.firstIndex() - 1,
+      termAt: (i) => (i > last ? undefined : disk.term(i)),
+    };
   }
 
   logView(): LogView {

@@ -21,6 +21,7 @@ type SimEvent =
   | { kind: 'fault' }
   | { kind: 'client' }
   | { kind: 'restart'; node: SimNode }
+  | { kind: 'strike'; node: SimNode; incarnation: number }
   | { kind: 'liveness' }
   | { kind: 'probe' };
 
@@ -73,7 +74,7 @@ export class Simulation implements NodeEnv {
   private readonly faults: Faults;
   private readonly clients: Clients;
   private readonly queue = new EventQueue<SimEvent>();
-  private readonly leaderTerms = new Map<NodeId, number>();
+  private readonly leaderTerms = new Map<NodeId, { term: number; commit: number }>();
   private time = 0;
   private events = 0;
   private phase: 'safety' | 'liveness' | 'done' = 'safety';
@@ -113,6 +114,7 @@ export class Simulation implements NodeEnv {
       this.events++;
       try {
         this.dispatch(ev.item);
+        this.checker.checkElectable(this.nodes.map((n) => n.electorView()));
       } catch (err) {
         const e = asError(err);
         this.checker.fail('core-error', `${e.name}: ${e.message} (${firstFrame(e)})`);
@@ -208,6 +210,9 @@ export class Simulation implements NodeEnv {
       case 'restart':
         if (!ev.node.up) this.restart(ev.node);
         return;
+      case 'strike':
+        if (this.phase === 'safety' && ev.node.incarnation === ev.incarnation) this.faults.strike(ev.node, this);
+        return;
       case 'liveness':
         this.startLiveness();
         return;
@@ -261,13 +266,33 @@ export class Simulation implements NodeEnv {
       this.scheduleRestart(node);
       return;
     }
-    const term = node.leaderTerm();
-    if (term !== undefined && this.leaderTerms.get(node.id) !== term) {
-      this.leaderTerms.set(node.id, term);
-      this.trace.event(this.time, 'leader', node.id, term);
-      this.checker.observeLeader(node.id, term, node.logView());
-    }
+    const lead = node.leadership();
+    if (lead !== undefined) this.observeLeadership(node, lead.term, lead.commit);
     if (node.state.lastIndex - node.disk.snapshot().metadata.index >= c.snapshotEvery) node.compact(c.snapshotKeep);
+  }
+
+  /**
+   * Checks a leader when first seen in a term. In churn seeds, strikes it soon after its election
+   * or soon after its first commit in the term: the moments when a leader has replicated only
+   * part of what it holds (Raft paper, Figure 8).
+   */
+  private observeLeadership(node: SimNode, term: number, commit: number): void {
+    const c = this.config;
+    const seen = this.leaderTerms.get(node.id);
+    if (seen === undefined || seen.term !== term) {
+      this.leaderTerms.set(node.id, { term, commit });
+      this.trace.event(this.time, 'leader', node.id, term, commit);
+      this.checker.observeLeader(node.id, term, node.logView());
+      this.maybeStrike(node, 4 * c.tickInterval);
+    } else if (seen.commit >= 0 && commit > seen.commit) {
+      seen.commit = -1; // only the first commit of the term is a strike point
+      this.maybeStrike(node, 2 * c.tickInterval);
+    }
+  }
+
+  private maybeStrike(node: SimNode, within: number): void {
+    if (this.phase !== 'safety' || this.config.leaderChurn === 0 || !this.rng.chance(this.config.leaderChurn)) return;
+    this.queue.push(this.time + this.rng.range(1, within), { kind: 'strike', node, incarnation: node.incarnation });
   }
 
   private restart(node: SimNode): void {
