@@ -111,8 +111,8 @@ export type SnapshotStatus = 'finish' | 'failure';
 
 /**
  * Ready is the core's answer to "what now?". The driver must handle it in this order:
- *  1. persist `hardState`, `entries` (appended, replacing any conflicting suffix) and `snapshot`,
- *     fsyncing when `mustSync` is set;
+ *  1. persist `snapshot` first (it replaces the log), then `entries` (appended, replacing any
+ *     conflicting suffix) and `hardState`, fsyncing when `mustSync` is set;
  *  2. only then send `messages` (a vote or an acknowledgement must never precede the state it vouches for);
  *  3. apply `snapshot` (if any), then `committedEntries`, in order;
  *  4. call advance(rd).
