@@ -66,8 +66,11 @@ export function restoreSnapshot(r: Raft, s: Snapshot): boolean {
     r.becomeFollower(r.term + 1, NONE);
     return false;
   }
-  // A snapshot whose configuration does not include us would leave us without one.
-  if (!confState.voters.includes(r.id) && !confState.learners.includes(r.id)) return false;
+  // The snapshot's configuration may not include us: a node added after the snapshot was taken
+  // catches up from it and then finds its own AddNode in the entries that follow. Until it
+  // applies that, it is in the same position as any joining node (no configuration of its own,
+  // never campaigns), so the snapshot is accepted. (etcd refuses such a snapshot, relying on
+  // its server always sending a snapshot with the current configuration.)
   if (r.raftLog.matchTerm(index, term)) {
     r.raftLog.commitTo(index);
     return false;

@@ -13,10 +13,14 @@ import type { NodeId } from './types';
 /** More seeds on demand: RAFT_FUZZ_SEEDS=500 npx jest packages/raft/src/raft-fuzz */
 const SEEDS = Number(process.env.RAFT_FUZZ_SEEDS ?? 20);
 
-function run(seed: number, size: number, cfg: { preVote: boolean; checkQuorum: boolean }): void {
+function run(seed: number, size: number, cfg: { preVote: boolean; checkQuorum: boolean }, confChanges = false): void {
   const rng = new SeededRng(seed);
-  const ids = Array.from({ length: size }, (_, i) => i + 1);
-  const net = new TestNetwork(ids, cfg, seed);
+  const founders = Array.from({ length: size }, (_, i) => i + 1);
+  const net = new TestNetwork(founders, cfg, seed);
+  // With conf changes, one extra node keeps joining, being promoted, demoted and removed.
+  const extra = size + 1;
+  if (confChanges) net.addPeer(extra);
+  const ids = confChanges ? [...founders, extra] : founders;
   const leaderOfTerm = new Map<number, NodeId>();
   const appliedAt = new Map<number, string>();
   const seen = new Map<NodeId, number>();
@@ -64,7 +68,12 @@ function run(seed: number, size: number, cfg: { preVote: boolean; checkQuorum: b
       net.deliver();
       net.queue.push(...keep);
     } else if (r < 0.88) {
-      net.propose(id, `p${proposals++}`);
+      if (confChanges && rng.chance(0.1)) {
+        const type = rng.pick(['AddNode', 'AddLearnerNode', 'RemoveNode'] as const);
+        net.node(id).proposeConfChange({ type, nodeId: extra });
+      } else {
+        net.propose(id, `p${proposals++}`);
+      }
     } else if (r < 0.91) {
       if (rng.chance(0.3)) net.isolate(id);
       else net.heal();
@@ -96,11 +105,13 @@ function run(seed: number, size: number, cfg: { preVote: boolean; checkQuorum: b
   let done = false;
   for (let attempt = 0; attempt < 10 && !done; attempt++) {
     for (let i = 0; i < 100 && net.leaders().length !== 1; i++) net.tickAll(1);
+    if (net.leaders().length !== 1) continue;
     const leader = net.leaders()[0];
     if (leader !== undefined) net.propose(leader, 'final');
     net.tickAll(30);
     check();
-    done = [...net.peers.values()].every(hasFinal);
+    const members = leader === undefined ? [] : net.node(leader).status().progress?.keys() ?? [];
+    done = leader !== undefined && [...members].every((m) => hasFinal(net.peer(m)));
   }
   expect(done).toBe(true);
 }
@@ -115,4 +126,7 @@ describe('randomized safety (Figure 3 invariants)', () => {
       for (let seed = 1; seed <= SEEDS; seed++) run(seed, seed % 2 === 0 ? 5 : 3, cfg);
     });
   }
+  it('holds under faults with membership changes (§6)', () => {
+    for (let seed = 1; seed <= SEEDS; seed++) run(seed, 3, { preVote: seed % 2 === 0, checkQuorum: seed % 3 === 0 }, true);
+  });
 });

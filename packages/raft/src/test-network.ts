@@ -21,6 +21,8 @@ export interface TestPeer {
   confState: ConfState;
   /** Every message this peer ever sent, for assertions. */
   sent: Message[];
+  /** The founding members it bootstrapped with, if it is one. */
+  bootstrapPeers?: NodeId[];
 }
 
 export type TestConfig = Partial<Omit<RaftConfig, 'id' | 'storage' | 'rng'>>;
@@ -63,6 +65,7 @@ export class TestNetwork {
     });
     if (bootstrapPeers) node.bootstrap(bootstrapPeers);
     const peer: TestPeer = { id, node, storage, applied: [], appliedEntries: [], readStates: [], confState: { voters: [], learners: [] }, sent: [] };
+    if (bootstrapPeers) peer.bootstrapPeers = bootstrapPeers;
     this.peers.set(id, peer);
     return peer;
   }
@@ -71,6 +74,9 @@ export class TestNetwork {
   restart(id: NodeId): TestPeer {
     const old = this.peer(id);
     const node = new RawNode({ electionTick: 10, heartbeatTick: 1, ...this.cfg, id, storage: old.storage, rng: new SeededRng(id + 7) });
+    // A founder that crashed before persisting its bootstrap entries bootstraps again, as a
+    // driver does when it finds its storage empty.
+    if (old.bootstrapPeers && old.storage.lastIndex() === 0) node.bootstrap(old.bootstrapPeers);
     const peer: TestPeer = { ...old, node, applied: [], appliedEntries: [], readStates: [] };
     this.peers.set(id, peer);
     return peer;
