@@ -16,6 +16,7 @@ export type Invariant =
   | 'ack-lost' // an acknowledged proposal stays at its index everywhere
   | 'committed-truncated' // no durable log ever drops an entry known to be committed
   | 'durable-state' // term never decreases, one vote per term, commit within the log
+  | 'read-linearizable' // a ReadIndex read point covers every write acknowledged before it
   | 'liveness' // healed, a leader emerges and every pending proposal commits in bound
   | 'core-error'; // the core threw or broke its contract
 

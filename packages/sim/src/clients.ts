@@ -21,6 +21,12 @@ export class Clients {
   readonly pending = new Map<string, Pending>();
   proposed = 0;
   acknowledged = 0;
+  /** The highest index at which a proposal was acknowledged so far. */
+  private maxAcked = 0;
+  private nextRead = 1;
+  /** Read request context -> the highest acknowledged index when the read was issued. */
+  private readonly reads = new Map<string, number>();
+  readsAnswered = 0;
 
   constructor(
     private readonly seed: number,
@@ -68,7 +74,35 @@ export class Clients {
     if (p === undefined || !p.proposedTo.has(`${node.id}:${node.incarnation}`)) return undefined;
     this.pending.delete(value);
     this.acknowledged++;
+    this.maxAcked = Math.max(this.maxAcked, index);
     this.checker.observeAck(value, index);
     return value;
+  }
+
+  /** A linearizable read (ReadIndex, section 6.4 of the Raft thesis): returns its context. */
+  startRead(): Uint8Array {
+    const ctx = `r${this.nextRead++}`;
+    this.reads.set(ctx, this.maxAcked);
+    return encodeValue(ctx);
+  }
+
+  /**
+   * A read point came back: reading the state at `index` must observe every write acknowledged
+   * before the read was issued, so `index` may not be below any of them.
+   */
+  readAnswered(node: SimNode, ctx: Uint8Array, index: number): void {
+    const key = new TextDecoder().decode(ctx);
+    const floor = this.reads.get(key);
+    if (floor === undefined) {
+      this.checker.fail('read-linearizable', `node ${node.id} got a read state for unknown request ${key}`);
+      return;
+    }
+    this.readsAnswered++;
+    if (index < floor) {
+      this.checker.fail(
+        'read-linearizable',
+        `node ${node.id} answered read ${key} at index ${index}, below ${floor} acknowledged before the read began`,
+      );
+    }
   }
 }

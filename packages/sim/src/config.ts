@@ -72,7 +72,7 @@ export function randomConfig(seed: number, rng: Rng): SimConfig {
     maxInflightMsgs: rng.pick([1, 4, 256]),
     tickInterval,
     tickJitter: rng.pick([0, 1, 3]),
-    safetyTicks: 600,
+    safetyTicks: 1000,
     livenessTicks: 30 * electionTick,
     network: {
       drop: hostile ? rng.pick([0, 0.01, 0.05, 0.15]) : 0,
@@ -89,7 +89,7 @@ export function randomConfig(seed: number, rng: Rng): SimConfig {
     proposeEvery: tickInterval * rng.pick([0.5, 1, 3]),
     retryAfter: tickInterval * electionTick * 2,
     maxPending: rng.pick([3, 10, 30]),
-    snapshotEvery: rng.pick([5, 20, 50, Infinity]),
+    snapshotEvery: rng.pick([5, 10, 20, 50, Infinity]),
     snapshotKeep: rng.pick([0, 2, 10]),
     faultWeights: {
       partition: 3,

@@ -23,6 +23,8 @@ export interface NodeEnv {
   readonly logger: ReturnType<typeof silentLogger>;
   now(): number;
   send(from: SimNode, msgs: readonly Message[]): void;
+  /** A read request issued on this node got its read point. */
+  readState(node: SimNode, ctx: Uint8Array, index: number): void;
   /** The node applied the entry of `key` at `index` (clients are answered from here). */
   applied(node: SimNode, index: number, key: string): void;
 }
@@ -42,6 +44,10 @@ export class SimNode {
   state = new AppliedList();
   private confState: ConfState = { voters: [], learners: [] };
   crashes = 0;
+  /** Crashes in the middle of handling a Ready. */
+  readyCrashes = 0;
+  /** Snapshots received from a leader and installed. */
+  restores = 0;
 
   constructor(
     readonly id: NodeId,
@@ -114,6 +120,7 @@ export class SimNode {
       const msgs = crash === 'mid-send' ? rd.messages.filter(() => rng.chance(0.5)) : rd.messages;
       if (msgs.length > 0) this.env.send(this, msgs);
       if (crash === 'mid-send' || crash === 'after-send') return this.crashNow(crash);
+      for (const rs of rd.readStates) this.env.readState(this, rs.requestCtx, rs.index);
       const applyCount = crash === 'mid-apply' ? rng.int(rd.committedEntries.length + 1) : rd.committedEntries.length;
       this.apply(rd, applyCount);
       if (crash === 'mid-apply' || crash === 'after-apply') return this.crashNow(crash);
@@ -157,6 +164,7 @@ export class SimNode {
   }
 
   private crashNow(point: CrashPoint): false {
+    this.readyCrashes++;
     this.env.trace.event(this.env.now(), 'crash', this.id, CRASH_POINTS.indexOf(point));
     this.crash();
     return false;
@@ -216,7 +224,10 @@ export class SimNode {
 
   /** Step 3: apply the snapshot, then the first `count` committed entries. */
   private apply(rd: Ready, count: number): void {
-    if (rd.snapshot !== undefined && !isEmptySnapshot(rd.snapshot)) this.restore(rd.snapshot);
+    if (rd.snapshot !== undefined && !isEmptySnapshot(rd.snapshot)) {
+      this.restores++;
+      this.restore(rd.snapshot);
+    }
     const raw = this.raw as RawNode;
     for (let k = 0; k < count; k++) {
       const e = rd.committedEntries[k] as Entry;

@@ -18,6 +18,7 @@ type SimEvent =
   | { kind: 'tick'; node: SimNode; incarnation: number }
   | { kind: 'deliver'; msg: Message; senderIncarnation: number }
   | { kind: 'snap-status'; node: SimNode; incarnation: number; to: NodeId; status: SnapshotStatus }
+  | { kind: 'unreachable'; node: SimNode; incarnation: number; to: NodeId }
   | { kind: 'fault' }
   | { kind: 'client' }
   | { kind: 'restart'; node: SimNode }
@@ -44,6 +45,9 @@ export interface SimResult {
     messages: number;
     dropped: number;
     crashes: number;
+    readyCrashes: number;
+    snapshotsInstalled: number;
+    reads: number;
     leaders: number;
     proposed: number;
     acknowledged: number;
@@ -144,6 +148,11 @@ export class Simulation implements NodeEnv {
     if (value !== undefined) this.trace.event(this.time, 'ack', node.id, index, 0, 0, () => value);
   }
 
+  readState(node: SimNode, ctx: Uint8Array, index: number): void {
+    this.trace.event(this.time, 'read-state', node.id, index);
+    this.clients.readAnswered(node, ctx, index);
+  }
+
   // --- FaultTarget ---
 
   leader(): SimNode | undefined {
@@ -198,6 +207,12 @@ export class Simulation implements NodeEnv {
         this.afterEvent(ev.node);
         return;
       }
+      case 'unreachable': {
+        if (ev.node.incarnation !== ev.incarnation || ev.node.raw === undefined) return;
+        ev.node.raw.reportUnreachable(ev.to);
+        this.afterEvent(ev.node);
+        return;
+      }
       case 'fault':
         if (this.phase !== 'safety') return;
         this.faults.act(this);
@@ -228,8 +243,12 @@ export class Simulation implements NodeEnv {
     const lost = to === undefined || to.raw === undefined || this.network.isCut(msg.from, msg.to);
     if (lost) {
       this.trace.event(this.time, 'lost', msg.from, msg.to, msgCode(msg), msg.term);
-      if (from !== undefined && msg.type === 'MsgSnap' && from.incarnation === senderIncarnation) {
-        this.snapStatus(from, msg.to, 'failure');
+      if (from !== undefined && from.incarnation === senderIncarnation) {
+        if (msg.type === 'MsgSnap') this.snapStatus(from, msg.to, 'failure');
+        // A transport notices some broken links and tells the sender (etcd's reportUnreachable).
+        else if (this.rng.chance(0.2)) {
+          this.queue.push(this.time + 1, { kind: 'unreachable', node: from, incarnation: from.incarnation, to: msg.to });
+        }
       }
       return;
     }
@@ -247,6 +266,15 @@ export class Simulation implements NodeEnv {
   }
 
   private clientRequest(): void {
+    if (this.rng.chance(0.2)) {
+      const up = this.nodes.filter((n) => n.up);
+      if (up.length === 0) return;
+      const node = this.rng.pick(up);
+      node.raw?.readIndex(this.clients.startRead());
+      this.trace.event(this.time, 'read', node.id);
+      this.afterEvent(node);
+      return;
+    }
     const req = this.clients.request(this.time, this.nodes, this.phase === 'safety');
     if (req === undefined || req.node.raw === undefined) return;
     const err = req.node.raw.propose(this.clients.encode(req.value));
@@ -354,6 +382,9 @@ export class Simulation implements NodeEnv {
         messages: this.network.sent,
         dropped: this.network.dropped,
         crashes: this.nodes.reduce((s, n) => s + n.crashes, 0),
+        readyCrashes: this.nodes.reduce((s, n) => s + n.readyCrashes, 0),
+        snapshotsInstalled: this.nodes.reduce((s, n) => s + n.restores, 0),
+        reads: this.clients.readsAnswered,
         leaders: this.checker.elections,
         proposed: this.clients.proposed,
         acknowledged: this.clients.acknowledged,
