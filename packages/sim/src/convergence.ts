@@ -1,6 +1,7 @@
 import type { NodeId } from '@kubemu/raft';
 import type { Checker, LogView } from './checkers';
 import { checkLogMatching } from './checkers';
+import type { SimConfig } from './config';
 import type { SimNode } from './sim-node';
 
 /**
@@ -60,4 +61,16 @@ export function describeProgress(nodes: readonly SimNode[]): string {
       return `${n.id}:${st.softState.raftState}(t${st.hardState.term},lead ${st.softState.lead},commit ${st.hardState.commit},applied ${n.state.lastIndex},last ${n.disk.lastIndex()})`;
     })
     .join(' ');
+}
+
+/**
+ * The liveness bound in ticks: a fixed allowance for elections and retries, plus the time to ship
+ * the backlog (entries some node still lacks) one message per round trip at worst.
+ */
+export function livenessBound(c: SimConfig, nodes: readonly SimNode[]): number {
+  const last = Math.max(...nodes.map((n) => n.disk.lastIndex()));
+  const commit = Math.min(...nodes.map((n) => n.disk.initialState().hardState.commit));
+  const roundTrip = (2 * c.network.maxDelay) / c.tickInterval + 1;
+  const perMessage = Math.max(1, Math.floor(c.maxSizePerMsg / 40));
+  return c.livenessTicks + Math.ceil(((last - commit) * roundTrip) / perMessage);
 }

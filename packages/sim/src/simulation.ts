@@ -9,10 +9,10 @@ import { describeConfig, randomConfig } from './config';
 import { EventQueue } from './event-queue';
 import { Faults } from './faults';
 import { Network } from './network';
-import { checkConverged, describeProgress } from './convergence';
+import { checkConverged, describeProgress, livenessBound } from './convergence';
 import type { CrashPoint, NodeEnv } from './sim-node';
 import { CRASH_POINTS, SimNode } from './sim-node';
-import { Trace } from './trace';
+import { Trace, describeMessage, msgCode } from './trace';
 
 type SimEvent =
   | { kind: 'tick'; node: SimNode; incarnation: number }
@@ -396,33 +396,6 @@ export class Simulation implements NodeEnv {
     else if (this.phase !== 'done') r.violation = { invariant: 'liveness', detail: 'the event queue ran dry' };
     return r;
   }
-}
-
-/**
- * The liveness bound in ticks: a fixed allowance for elections and retries, plus the time to ship
- * the backlog (entries some node still lacks) one message per round trip at worst.
- */
-function livenessBound(c: SimConfig, nodes: readonly SimNode[]): number {
-  const last = Math.max(...nodes.map((n) => n.disk.lastIndex()));
-  const commit = Math.min(...nodes.map((n) => n.disk.initialState().hardState.commit));
-  const roundTrip = (2 * c.network.maxDelay) / c.tickInterval + 1;
-  const perMessage = Math.max(1, Math.floor(c.maxSizePerMsg / 40));
-  return c.livenessTicks + Math.ceil(((last - commit) * roundTrip) / perMessage);
-}
-
-const MSG_TYPES = [
-  'MsgProp', 'MsgApp', 'MsgAppResp', 'MsgVote', 'MsgVoteResp', 'MsgPreVote', 'MsgPreVoteResp', 'MsgSnap',
-  'MsgHeartbeat', 'MsgHeartbeatResp', 'MsgTransferLeader', 'MsgTimeoutNow', 'MsgReadIndex', 'MsgReadIndexResp',
-];
-
-function msgCode(m: Message): number {
-  return MSG_TYPES.indexOf(m.type);
-}
-
-function describeMessage(m: Message): string {
-  const ents = m.entries.length > 0 ? ` ents=${m.entries[0]?.index}..${m.entries[m.entries.length - 1]?.index}` : '';
-  const snap = m.snapshot ? ` snap=${m.snapshot.metadata.index}@${m.snapshot.metadata.term}` : '';
-  return `${m.type} ${m.from}->${m.to} term=${m.term} logTerm=${m.logTerm} index=${m.index} commit=${m.commit}${m.reject ? ' reject' : ''}${ents}${snap}`;
 }
 
 function firstFrame(e: Error): string {

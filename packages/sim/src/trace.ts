@@ -1,3 +1,5 @@
+import type { Message } from '@kubemu/raft';
+
 /**
  * The run's trace: every event the simulation performs is folded into a 32-bit FNV-1a hash, so
  * two runs of one seed can be compared byte for byte without keeping the events; with `verbose`
@@ -51,4 +53,19 @@ export class Trace {
   private mixByte(b: number): void {
     this.h = Math.imul(this.h ^ b, 0x01000193) >>> 0;
   }
+}
+
+const MSG_TYPES = [
+  'MsgProp', 'MsgApp', 'MsgAppResp', 'MsgVote', 'MsgVoteResp', 'MsgPreVote', 'MsgPreVoteResp', 'MsgSnap',
+  'MsgHeartbeat', 'MsgHeartbeatResp', 'MsgTransferLeader', 'MsgTimeoutNow', 'MsgReadIndex', 'MsgReadIndexResp',
+];
+
+export function msgCode(m: Message): number {
+  return MSG_TYPES.indexOf(m.type);
+}
+
+export function describeMessage(m: Message): string {
+  const ents = m.entries.length > 0 ? ` ents=${m.entries[0]?.index}..${m.entries[m.entries.length - 1]?.index}` : '';
+  const snap = m.snapshot ? ` snap=${m.snapshot.metadata.index}@${m.snapshot.metadata.term}` : '';
+  return `${m.type} ${m.from}->${m.to} term=${m.term} logTerm=${m.logTerm} index=${m.index} commit=${m.commit}${m.reject ? ' reject' : ''}${ents}${snap}`;
 }
