@@ -25,6 +25,10 @@ function run(seed: number, size: number, cfg: { preVote: boolean; checkQuorum: b
   const appliedAt = new Map<number, string>();
   const seen = new Map<NodeId, number>();
   let proposals = 0;
+  // ReadIndex (§6.4): a read point must include every write completed (applied anywhere)
+  // before the read was requested.
+  const readFloor = new Map<string, number>();
+  const seenReads = new Map<NodeId, number>();
 
   const check = (): void => {
     for (const p of net.peers.values()) {
@@ -42,17 +46,23 @@ function run(seed: number, size: number, cfg: { preVote: boolean; checkQuorum: b
         appliedAt.set(e.index, v);
       }
       seen.set(p.id, p.appliedEntries.length);
+      for (const rs of p.readStates.slice(seenReads.get(p.id) ?? 0)) {
+        const ctx = new TextDecoder().decode(rs.requestCtx);
+        const floor = readFloor.get(ctx) ?? 0;
+        if (rs.index < floor) throw new Error(`seed ${seed}: read ${ctx} at ${rs.index} misses writes applied up to ${floor}`);
+      }
+      seenReads.set(p.id, p.readStates.length);
     }
   };
 
   for (let step = 0; step < 3000; step++) {
     const id = rng.pick(ids);
     const r = rng.next();
-    if (r < 0.4) {
+    if (r < 0.35) {
       net.tick(id);
-    } else if (r < 0.6) {
+    } else if (r < 0.55) {
       net.handleReady(id);
-    } else if (r < 0.8) {
+    } else if (r < 0.75) {
       // Deliver a random part of the queue, reordered, with loss and duplication.
       const q = rng.shuffle(net.queue);
       net.queue = [];
@@ -67,21 +77,32 @@ function run(seed: number, size: number, cfg: { preVote: boolean; checkQuorum: b
       net.queue = [...now, ...dup];
       net.deliver();
       net.queue.push(...keep);
-    } else if (r < 0.88) {
+    } else if (r < 0.83) {
       if (confChanges && rng.chance(0.1)) {
         const type = rng.pick(['AddNode', 'AddLearnerNode', 'RemoveNode'] as const);
         net.node(id).proposeConfChange({ type, nodeId: extra });
       } else {
         net.propose(id, `p${proposals++}`);
       }
-    } else if (r < 0.91) {
-      if (rng.chance(0.3)) net.isolate(id);
+    } else if (r < 0.86) {
+      if (rng.chance(0.5)) net.isolate(id);
       else net.heal();
-    } else if (r < 0.93) {
+    } else if (r < 0.88) {
       const p = net.restart(id);
       seen.set(id, 0);
+      seenReads.set(id, 0);
       p.appliedEntries = [];
-    } else if (r < 0.95) {
+    } else if (r < 0.96) {
+      // Leadership transfers, transport failures and reads mixed in with everything else.
+      const other = rng.pick(ids);
+      const k = rng.int(6);
+      if (k === 0) net.node(id).transferLeadership(other);
+      else if (k === 1) net.node(id).reportUnreachable(other);
+      else {
+        readFloor.set(`read${step}`, Math.max(0, ...ids.map((x) => net.node(x).status().applied)));
+        net.node(id).readIndex(new TextEncoder().encode(`read${step}`));
+      }
+    } else if (r < 0.98) {
       const p = net.peer(id);
       const applied = p.node.status().applied;
       if (applied > p.storage.firstIndex() + 2 && p.confState.voters.length > 0) {
