@@ -1,0 +1,331 @@
+/**
+ * One store member: a Raft node (RaftNodeDriver over DiskStorage) whose committed entries drive
+ * the MVCC state machine, seen by the gRPC services as an EtcdBackend.
+ *
+ * Invariants:
+ *  - Every write is a log entry; a caller is answered only after its entry was applied on this
+ *    member, with exactly what the state machine returned (or threw) for it.
+ *  - Linearizable reads wait for a ReadIndex confirmed by a quorum and for the apply loop to reach
+ *    it (thesis §6.4); serializable reads are served from the local applied state at once.
+ *  - The transport is injected: the same server runs over a peer transport between processes or
+ *    over the in-memory network in tests.
+ *  - Lease expiry is decided by the leader alone and replicated as a LeaseRevoke proposal;
+ *    keepalives are leader-local, as in etcd.
+ */
+import path from 'node:path';
+import { EtcdError, ErrLeaseNotFound, ErrNoLeader, ErrNotLeader, ErrRequestTooLarge } from '../mvcc';
+import type { InternalRequest, InternalResponse, RangeRequest, RangeResponse, ResponseHeader } from '../mvcc';
+import { createLogger, silentLogger } from '@kubemu/base';
+import type { Clock, Logger, Rng, Timer } from '@kubemu/base';
+import { DiskStorage, NodeStoppedError, ProposalDroppedError, RaftNodeDriver, ReadIndexTimeoutError } from '@kubemu/raft';
+import type { Entry, Snapshot, Transport } from '@kubemu/raft';
+import type { EtcdBackend, WatchHandle, WatchSink } from '../grpc/backend';
+import { serverErrors } from '../grpc/errors';
+import type * as T from '../grpc/etcd-types';
+import { DEFAULT_MAX_REQUEST_BYTES } from '../grpc/proto';
+import { clusterId as computeClusterId } from './cluster-config';
+import type { MemberConfig } from './cluster-config';
+import { decodeEntry, encodeEntry, requestSize } from './entry-codec';
+import { Proposals } from './proposals';
+import type { WatchableStateMachine } from './state-machine';
+
+/** The etcd version kvstore answers to Status: clients gate 3.4 features on it. */
+export const ETCD_COMPAT_VERSION = '3.4.0';
+
+export interface EtcdServerOptions {
+  name: string;
+  dataDir: string;
+  /** The founding members (--initial-cluster); this member is the one named `name`. */
+  members: MemberConfig[];
+  advertiseClientURLs: string[];
+  transport: Transport;
+  stateMachine: WatchableStateMachine;
+  clock: Clock;
+  rng: Rng;
+  /** --heartbeat-interval (ms): one Raft tick. */
+  heartbeatMs?: number;
+  /** --election-timeout (ms); a multiple of the heartbeat. */
+  electionMs?: number;
+  maxRequestBytes?: number;
+  /** Applied entries between state-machine snapshots (etcd's --snapshot-count). */
+  snapshotCount?: number;
+  logger?: Logger;
+}
+
+export class EtcdServer implements EtcdBackend {
+  readonly memberId: number;
+  readonly clusterId: number;
+  private readonly driver: RaftNodeDriver;
+  private readonly proposals: Proposals;
+  private readonly logger: Logger;
+  private readonly sm: WatchableStateMachine;
+  private readonly leaseSeq: { prefix: number; suffix: number };
+  private readonly revoking = new Set<number>();
+  private readonly requestTimeoutMs: number;
+  private leaseTimer: Timer | undefined;
+  private readSeq = 0;
+  private lastSnapshotIndex = 0;
+  private snapshotting = false;
+
+  private constructor(
+    private readonly opts: EtcdServerOptions,
+    private readonly storage: DiskStorage,
+  ) {
+    const self = opts.members.find((m) => m.name === opts.name);
+    if (self === undefined) throw new Error(`member ${opts.name} is not in --initial-cluster`);
+    this.memberId = self.id;
+    this.clusterId = computeClusterId(opts.members.map((m) => m.id));
+    this.sm = opts.stateMachine;
+    this.logger = opts.logger ?? silentLogger('etcd-server');
+    this.proposals = new Proposals(this.memberId.toString(16), opts.clock);
+    const tickMs = opts.heartbeatMs ?? 100;
+    const electionTick = Math.max(2, Math.round((opts.electionMs ?? 1000) / tickMs));
+    this.requestTimeoutMs = 5000 + 2 * electionTick * tickMs;
+    this.leaseSeq = { prefix: (this.memberId & 0xff) * 2 ** 44, suffix: (opts.clock.now() % 2 ** 40) * 16 };
+    this.driver = new RaftNodeDriver({
+      raft: { id: self.id, electionTick, heartbeatTick: 1, storage, rng: opts.rng, checkQuorum: true, preVote: true },
+      persister: storage,
+      transport: opts.transport,
+      clock: opts.clock,
+      tickMs,
+      bootstrapPeers: opts.members.map((m) => m.id),
+      apply: (entries, snap) => this.apply(entries, snap),
+      logger: this.logger,
+    });
+    this.driver.onLeaderChange((lead) => {
+      if (lead === this.memberId) this.sm.promote(this.opts.clock.now(), electionTick * tickMs);
+      else this.sm.demote();
+    });
+    this.driver.onApply(() => this.maybeSnapshot());
+  }
+
+  /** Opens the member's WAL and snapshots under dataDir/member and starts the Raft node. */
+  static async start(opts: EtcdServerOptions): Promise<EtcdServer> {
+    const logger = opts.logger ?? createLogger({ component: 'kvstore' });
+    const storage = await DiskStorage.open(path.join(opts.dataDir, 'member'), { logger });
+    const server = new EtcdServer({ ...opts, logger }, storage);
+    await server.driver.start();
+    const voters = server.driver.status().confState.voters;
+    // A lone member need not wait an election timeout to lead itself.
+    if (voters.length === 1 && voters[0] === server.memberId) server.driver.campaign();
+    server.leaseTimer = opts.clock.setInterval(() => server.revokeExpiredLeases(), 500);
+    return server;
+  }
+
+  async stop(): Promise<void> {
+    this.leaseTimer?.cancel();
+    await this.driver.stop();
+    this.proposals.rejectAll(serverErrors.stopped);
+    await this.opts.transport.close();
+    await this.storage.close();
+  }
+
+  /** Resolves once this member knows a leader (tests and readiness). */
+  async waitLeader(timeoutMs = 10_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.driver.status().softState.lead === 0) {
+      if (Date.now() > deadline) throw new ErrNoLeader();
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+
+  isLeader(): boolean {
+    return this.driver.status().softState.raftState === 'Leader';
+  }
+
+  header(revision = this.sm.currentRev): ResponseHeader {
+    return { clusterId: this.clusterId, memberId: this.memberId, revision, raftTerm: this.driver.status().hardState.term };
+  }
+
+  // ---- KV ----
+
+  async range(req: RangeRequest): Promise<RangeResponse> {
+    if (req.serializable !== true) await this.linearizableBarrier();
+    return this.withHeader(this.sm.range(req));
+  }
+
+  async put(req: T.PutRequest): Promise<T.PutResponse> {
+    return this.withHeader(required((await this.propose({ put: req })).put));
+  }
+
+  async deleteRange(req: T.DeleteRangeRequest): Promise<T.DeleteRangeResponse> {
+    return this.withHeader(required((await this.propose({ deleteRange: req })).deleteRange));
+  }
+
+  async txn(req: T.TxnRequest): Promise<T.TxnResponse> {
+    return this.withHeader(required((await this.propose({ txn: req })).txn));
+  }
+
+  async compact(req: T.CompactionRequest): Promise<T.CompactionResponse> {
+    return this.withHeader(required((await this.propose({ compaction: req })).compaction));
+  }
+
+  // ---- Lease ----
+
+  async leaseGrant(req: T.LeaseGrantRequest): Promise<T.LeaseGrantResponse> {
+    const ID = req.ID !== undefined && req.ID !== 0 ? req.ID : this.nextLeaseId();
+    return this.withHeader(required((await this.propose({ leaseGrant: { ...req, ID } })).leaseGrant));
+  }
+
+  async leaseRevoke(req: T.LeaseRevokeRequest): Promise<T.LeaseRevokeResponse> {
+    return this.withHeader(required((await this.propose({ leaseRevoke: req })).leaseRevoke));
+  }
+
+  leaseKeepAlive(id: number): Promise<T.LeaseKeepAliveResponse> {
+    if (!this.isLeader()) return Promise.reject(this.driver.status().softState.lead === 0 ? new ErrNoLeader() : new ErrNotLeader());
+    let TTL: number;
+    try {
+      TTL = this.sm.leaseKeepAlive(id, this.opts.clock.now());
+    } catch (err) {
+      if (!(err instanceof ErrLeaseNotFound)) return Promise.reject(err);
+      TTL = 0; // etcd answers an unknown lease with TTL 0 rather than an error
+    }
+    return Promise.resolve({ header: this.header(), ID: id, TTL });
+  }
+
+  async leaseTimeToLive(req: T.LeaseTimeToLiveRequest): Promise<T.LeaseTimeToLiveResponse> {
+    await this.linearizableBarrier();
+    const ID = req.ID ?? 0;
+    try {
+      return this.withHeader(this.sm.leaseTimeToLive(ID, this.opts.clock.now(), req.keys === true));
+    } catch (err) {
+      // etcd answers an unknown lease with TTL -1, not an error.
+      if (!(err instanceof ErrLeaseNotFound)) throw err;
+      return { header: this.header(), ID, TTL: -1, grantedTTL: 0, keys: [] };
+    }
+  }
+
+  async leaseLeases(): Promise<T.LeaseLeasesResponse> {
+    await this.linearizableBarrier();
+    return this.withHeader(this.sm.leaseLeases());
+  }
+
+  // ---- Watch, Cluster, Maintenance ----
+
+  watch(req: T.WatchCreateRequest, sink: WatchSink): WatchHandle {
+    return this.sm.watch(req, sink);
+  }
+
+  memberList(): Promise<T.MemberListResponse> {
+    const cs = this.driver.status().confState;
+    const known = new Map(this.opts.members.map((m) => [m.id, m]));
+    const toMember = (id: number, isLearner: boolean): T.Member => ({
+      ID: id,
+      name: known.get(id)?.name ?? '',
+      peerURLs: known.get(id)?.peerURLs ?? [],
+      clientURLs: id === this.memberId ? this.opts.advertiseClientURLs : [],
+      isLearner,
+    });
+    const members = [...cs.voters.map((id) => toMember(id, false)), ...cs.learners.map((id) => toMember(id, true))];
+    return Promise.resolve({ header: this.header(), members });
+  }
+
+  status(): Promise<T.StatusResponse> {
+    const st = this.driver.status();
+    const size = this.sm.sizeBytes();
+    return Promise.resolve({
+      header: this.header(), version: ETCD_COMPAT_VERSION, dbSize: size, dbSizeInUse: size,
+      leader: st.softState.lead, raftIndex: st.hardState.commit, raftTerm: st.hardState.term,
+      raftAppliedIndex: this.driver.appliedIndex(), errors: [], isLearner: st.confState.learners.includes(this.memberId),
+    });
+  }
+
+  // ---- internals ----
+
+  private withHeader<R extends { header: ResponseHeader }>(r: R): R {
+    return { ...r, header: this.header(r.header.revision) };
+  }
+
+  private async propose(req: InternalRequest): Promise<InternalResponse> {
+    if (requestSize(req) > (this.opts.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES)) throw new ErrRequestTooLarge();
+    const id = this.proposals.nextId();
+    const done = this.proposals.wait(id, this.requestTimeoutMs, serverErrors.timeout);
+    try {
+      await this.driver.propose(encodeEntry({ id, now: this.opts.clock.now(), req }));
+    } catch (err) {
+      this.proposals.reject(id, mapRaftError(err));
+    }
+    return done;
+  }
+
+  private async linearizableBarrier(): Promise<void> {
+    const ctx = Buffer.alloc(16);
+    ctx.writeDoubleBE(this.memberId, 0);
+    ctx.writeDoubleBE(++this.readSeq, 8);
+    try {
+      await this.driver.waitApplied(await this.driver.readIndex(ctx));
+    } catch (err) {
+      throw mapRaftError(err);
+    }
+  }
+
+  /** The driver's apply step: a snapshot replaces the state, then entries apply in log order. */
+  private apply(entries: Entry[], snap: Snapshot | undefined): void {
+    if (snap !== undefined) {
+      this.sm.restore(snap.data);
+      this.lastSnapshotIndex = snap.metadata.index;
+    }
+    for (const e of entries) {
+      if (e.type !== 'Normal' || e.data.length === 0) continue;
+      const { id, now, req } = decodeEntry(e.data);
+      let res: InternalResponse;
+      try {
+        res = this.sm.apply(req, { now });
+      } catch (err) {
+        // An expected failure changed nothing (the state machine's contract); anything else is fatal.
+        if (!(err instanceof EtcdError)) throw err;
+        this.proposals.reject(id, err);
+        continue;
+      }
+      if (req.leaseRevoke?.ID !== undefined) this.revoking.delete(req.leaseRevoke.ID);
+      this.proposals.resolve(id, res);
+    }
+  }
+
+  private maybeSnapshot(): void {
+    const applied = this.driver.appliedIndex();
+    if (this.snapshotting || applied - this.lastSnapshotIndex < (this.opts.snapshotCount ?? 10_000)) return;
+    this.snapshotting = true;
+    const data = this.sm.snapshot();
+    const cs = this.driver.status().confState;
+    // Keep some entries behind the snapshot so a slightly lagging follower catches up from the log.
+    const keep = 5000;
+    void this.storage
+      .createSnapshot(applied, cs, data)
+      .then(() => (applied > keep ? this.storage.compact(applied - keep) : undefined))
+      .then(() => {
+        this.lastSnapshotIndex = applied;
+      })
+      .catch((err: unknown) => this.logger.error('kvstore: snapshot failed', { error: String(err) }))
+      .finally(() => {
+        this.snapshotting = false;
+      });
+  }
+
+  private revokeExpiredLeases(): void {
+    if (!this.isLeader()) return;
+    for (const ID of this.sm.expiredLeases(this.opts.clock.now())) {
+      if (this.revoking.has(ID)) continue;
+      this.revoking.add(ID);
+      this.propose({ leaseRevoke: { ID } }).catch(() => this.revoking.delete(ID));
+    }
+  }
+
+  /** etcd-style lease ids: this member's low byte on top of a time-seeded counter, below 2^53. */
+  private nextLeaseId(): number {
+    this.leaseSeq.suffix = (this.leaseSeq.suffix + 1) % 2 ** 44;
+    return this.leaseSeq.prefix + this.leaseSeq.suffix;
+  }
+}
+
+function required<V>(v: V | undefined): V {
+  if (v === undefined) throw new Error('kvstore: the state machine returned no response for the request');
+  return v;
+}
+
+function mapRaftError(err: unknown): unknown {
+  if (err instanceof ProposalDroppedError) return new ErrNoLeader();
+  if (err instanceof ReadIndexTimeoutError) return serverErrors.timeout();
+  if (err instanceof NodeStoppedError) return serverErrors.stopped();
+  return err;
+}
