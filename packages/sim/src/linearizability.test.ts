@@ -178,6 +178,20 @@ describe('checkLinearizable', () => {
     expect(checkLinearizable(h, { maxOpsPerKey: 20 })).toMatchObject({ verdict: 'illegal', key: 'small' });
   });
 
+  test('explanations show operations as recorded, not as the model rewrote them', () => {
+    const h = [
+      op(1, put('x', 'a'), 0, 1, done),
+      op(3, put('x', 'lost-in-flight'), 0, Infinity), // never read: the model blurs its value
+      op(1, put('x', 'b'), 2, 3, done),
+      op(3, cas('x', 'zz', 'c'), 4, 5, { ok: false }), // keeps the info put from being dropped
+      op(2, get('x'), 6, 7, saw('a')),
+    ];
+    const r = checkLinearizable(h);
+    expect(r.verdict).toBe('illegal');
+    expect(r.explanation).not.toContain('\u0000');
+    expect(r.explanation).toContain('client 3 put(x, "lost-in-flight") -> ? [0, inf (info)]');
+  });
+
   test('touching intervals count as concurrent', () => {
     // With millisecond clocks a write acknowledged at 5 and a read called at 5 may overlap.
     const h = [op(1, put('x', 'a'), 0, 5, done), op(2, get('x'), 5, 6, saw(null))];
