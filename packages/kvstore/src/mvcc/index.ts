@@ -1,2 +1,10 @@
 export * from './types';
 export * from './errors';
+export { MvccStore } from './store';
+export type { MvccStoreOptions } from './store';
+export { WatchHub, Watcher } from './watch-hub';
+export type { WatchHubOptions, WatchOptions, WatchSink, WatchSource } from './watch-hub';
+export { MAX_LEASE_TTL, minLeaseTtlSeconds, generateLeaseId } from './lessor';
+export { MAX_TXN_OPS } from './txn';
+export { prefixEnd } from './bytes';
+export { header } from './header';
