@@ -98,12 +98,14 @@ export class RunDir {
   }
 }
 
-/** Field 22 of /proc/<pid>/stat (start time in clock ticks), or undefined when pid is gone. */
+/** Field 22 of /proc/<pid>/stat (start time in clock ticks), or undefined when pid is gone or a zombie. */
 export function processStartTime(pid: number): number | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // The command name (field 2) may contain spaces and parentheses: count fields after the last ')'.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // A zombie has exited; it only waits for a parent (often init, after `up -d`) to reap it.
+    if (fields[0] === 'Z' || fields[0] === 'X') return undefined;
     return Number(fields[19]);
   } catch {
     return undefined;
