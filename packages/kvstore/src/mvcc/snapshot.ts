@@ -1,4 +1,5 @@
 import { SnapshotFormatError } from './errors';
+import { History } from './history';
 import { CREATE, KeyIndex, KeyRecord, LEASE, MOD, SLOTS, VALUE, VERSION } from './key-index';
 import type { MvccStore } from './store';
 
@@ -99,9 +100,9 @@ export function decodeSnapshot(store: MvccStore, data: Uint8Array): void {
     const nLeases = u32();
     const nKeys = u32();
     const nHistory = u32();
-    store.lessor.clear();
-    for (let i = 0; i < nLeases; i++) store.lessor.load(f64(), f64(), f64());
-    store.lessor.lastId = lastLeaseId;
+    // Decode everything before touching the store: a bad snapshot leaves it as it was.
+    const leases: [number, number, number][] = [];
+    for (let i = 0; i < nLeases; i++) leases.push([f64(), f64(), f64()]);
     const recs = new Array<KeyRecord>(nKeys);
     for (let i = 0; i < nKeys; i++) {
       const rec = new KeyRecord(str(u32()));
@@ -115,22 +116,28 @@ export function decodeSnapshot(store: MvccStore, data: Uint8Array): void {
         p += 4;
         rec.push(mod, create, version, lease, len < 0 ? null : str(len));
       }
-      const last = rec.last();
-      const lease = rec.v[last + LEASE] as number;
-      if (rec.v[last + VALUE] !== null && lease !== 0) store.lessor.get(lease)?.keys.add(rec);
       recs[i] = rec;
     }
-    store.history.clear();
+    const history = new History();
     for (let i = 0; i < nHistory; i++) {
       const rev = f64();
       const rec = recs[u32()];
       if (!rec) throw new SnapshotFormatError('history refers to a missing key');
-      store.history.append(rev, rec);
+      history.append(rev, rec);
     }
     if (p !== buf.length) throw new SnapshotFormatError(`${buf.length - p} trailing bytes`);
     const index = new KeyIndex();
     index.loadSorted(recs);
     store.index = index;
+    store.history = history;
+    store.lessor.clear();
+    for (const [id, ttl, remaining] of leases) store.lessor.load(id, ttl, remaining);
+    store.lessor.lastId = lastLeaseId;
+    for (const rec of recs) {
+      const last = rec.last();
+      const lease = rec.v[last + LEASE] as number;
+      if (rec.v[last + VALUE] !== null && lease !== 0) store.lessor.get(lease)?.keys.add(rec);
+    }
     store.currentRev = currentRev;
     store.compactRev = compactRev;
   } catch (err) {

@@ -35,7 +35,7 @@ export interface MvccStoreOptions {
  */
 export class MvccStore {
   index = new KeyIndex();
-  readonly history = new History();
+  history = new History();
   readonly lessor: Lessor;
   readonly watchHub: WatchHub;
   currentRev = 1;
