@@ -40,6 +40,8 @@ export interface SimConfig {
   snapshotEvery: number;
   /** Entries kept in the log below a snapshot, for slow followers. */
   snapshotKeep: number;
+  /** Whether the group changes membership (adds an empty node, removes a member) during the run. */
+  membership: boolean;
   /** Relative weights of fault actions. */
   faultWeights: Record<FaultAction, number>;
 }
@@ -53,7 +55,8 @@ export type FaultAction =
   | 'crash-leader'
   | 'storm'
   | 'calm'
-  | 'transfer-leader';
+  | 'transfer-leader'
+  | 'reconfigure';
 
 /** Draws a seed's configuration: most seeds are hostile, a few are calm, each in its own way. */
 export function randomConfig(seed: number, rng: Rng): SimConfig {
@@ -61,7 +64,7 @@ export function randomConfig(seed: number, rng: Rng): SimConfig {
   const electionTick = 10;
   const maxDelay = rng.pick([2, 5, 10, 20, 30]);
   const hostile = rng.chance(0.85);
-  return {
+  const config: SimConfig = {
     seed,
     nodes: rng.chance(0.5) ? 3 : 5,
     electionTick,
@@ -81,6 +84,7 @@ export function randomConfig(seed: number, rng: Rng): SimConfig {
       maxDelay,
       reorder: rng.pick([0, 0.02, 0.1]),
       longDelay: maxDelay + rng.pick([20, 60, 150]),
+      fifo: false,
     },
     faultEvery: tickInterval * rng.pick([5, 15, 40]),
     readyCrash: hostile ? rng.pick([0, 0.001, 0.004]) : 0,
@@ -101,8 +105,15 @@ export function randomConfig(seed: number, rng: Rng): SimConfig {
       storm: hostile ? 1 : 0,
       calm: 1,
       'transfer-leader': 1,
+      reconfigure: 0,
     },
+    membership: false,
   };
+  // Drawn last, so that adding it left every other choice of a seed as it was.
+  config.membership = rng.chance(0.3);
+  config.network.fifo = rng.chance(0.5);
+  config.faultWeights.reconfigure = config.membership ? 3 : 0;
+  return config;
 }
 
 export function describeConfig(c: SimConfig): string {
@@ -110,7 +121,7 @@ export function describeConfig(c: SimConfig): string {
   return (
     `nodes=${c.nodes} checkQuorum=${c.checkQuorum} preVote=${c.preVote} heartbeat=${c.heartbeatTick} ` +
     `maxSize=${c.maxSizePerMsg} inflight=${c.maxInflightMsgs} drop=${n.drop} dup=${n.duplicate} ` +
-    `delay=${n.minDelay}..${n.maxDelay} reorder=${n.reorder}/${n.longDelay} readyCrash=${c.readyCrash} ` +
-    `churn=${c.leaderChurn} snapshotEvery=${c.snapshotEvery} keep=${c.snapshotKeep}`
+    `delay=${n.minDelay}..${n.maxDelay}${n.fifo ? ' fifo' : ''} reorder=${n.reorder}/${n.longDelay} readyCrash=${c.readyCrash} ` +
+    `churn=${c.leaderChurn} membership=${c.membership} snapshotEvery=${c.snapshotEvery} keep=${c.snapshotKeep}`
   );
 }

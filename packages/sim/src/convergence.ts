@@ -2,6 +2,7 @@ import type { NodeId } from '@kubemu/raft';
 import type { Checker, LogView } from './checkers';
 import { checkLogMatching } from './checkers';
 import type { SimConfig } from './config';
+import type { Membership } from './membership';
 import type { SimNode } from './sim-node';
 
 /**
@@ -9,7 +10,14 @@ import type { SimNode } from './sim-node';
  * unanswered, every entry replicated, committed and applied everywhere. Returns 'converged' (after
  * the final whole-state checks) or what is still missing.
  */
-export function checkConverged(nodes: readonly SimNode[], pending: number, checker: Checker): string {
+export function checkConverged(nodes: readonly SimNode[], pending: number, checker: Checker, membership?: Membership): string {
+  if (membership !== undefined) {
+    if (!membership.settled) return 'a membership change is still pending';
+    const ids = nodes.map((n) => n.id);
+    if (ids.length !== membership.members.size || ids.some((id) => !membership.members.has(id))) {
+      return `running nodes ${ids.join(',')} are not the members ${[...membership.members].join(',')}`;
+    }
+  }
   const down = nodes.filter((n) => n.raw === undefined);
   if (down.length > 0) return `nodes down: ${down.map((n) => n.id).join(',')}`;
   const leaders = nodes.filter((n) => n.leaderTerm() !== undefined);

@@ -11,6 +11,7 @@ export interface FaultTarget {
   leader(): SimNode | undefined;
   crash(node: SimNode): void;
   transferLeader(from: SimNode, to: NodeId): void;
+  reconfigure(): void;
   note(action: FaultAction, detail: () => string): void;
 }
 
@@ -53,7 +54,7 @@ export class Faults {
       return;
     }
     const others = this.rng.shuffle(t.nodes.map((n) => n.id).filter((id) => id !== node.id));
-    const keep = t.nodes.length === 5 ? 1 : 0;
+    const keep = t.nodes.length >= 5 ? 1 : 0;
     const groups = [[node.id, ...others.slice(0, keep)], others.slice(keep)];
     t.network.healAll();
     t.network.partition(groups);
@@ -67,7 +68,7 @@ export class Faults {
       case 'partition': {
         const shuffled = rng.shuffle([...ids]);
         const groups =
-          ids.length === 5 && rng.chance(0.25)
+          ids.length >= 5 && rng.chance(0.25)
             ? [shuffled.slice(0, 2), shuffled.slice(2, 4), shuffled.slice(4)]
             : splitAt(shuffled, rng.range(1, Math.floor(ids.length / 2) + 1));
         t.network.partition(groups);
@@ -77,7 +78,7 @@ export class Faults {
       case 'isolate-leader': {
         const leader = t.leader() ?? rng.pick(t.nodes);
         const others = rng.shuffle(ids.filter((id) => id !== leader.id));
-        const withLeader = ids.length === 5 && rng.chance(0.5) ? 1 : 0;
+        const withLeader = ids.length >= 5 && rng.chance(0.5) ? 1 : 0;
         const groups = [[leader.id, ...others.slice(0, withLeader)], others.slice(withLeader)];
         t.network.partition(groups);
         t.note(action, () => groups.map((g) => g.join(',')).join(' | '));
@@ -117,6 +118,9 @@ export class Faults {
       case 'calm':
         t.network.faults = { ...this.base };
         t.note(action, () => '');
+        return;
+      case 'reconfigure':
+        t.reconfigure();
         return;
       case 'transfer-leader': {
         const leader = t.leader();

@@ -18,6 +18,11 @@ export interface NetworkFaults {
   /** Probability that a message is held back up to `longDelay` (a long reorder). */
   reorder: number;
   longDelay: number;
+  /**
+   * Links keep order, as a TCP stream does: a message never overtakes an earlier one on its
+   * link, except the `reorder` ones (a reconnect). Without it every message is on its own (UDP).
+   */
+  fifo: boolean;
 }
 
 export interface InFlight {
@@ -26,11 +31,12 @@ export interface InFlight {
   senderIncarnation: number;
 }
 
-export const PERFECT_NETWORK: NetworkFaults = { drop: 0, duplicate: 0, minDelay: 1, maxDelay: 5, reorder: 0, longDelay: 0 };
 
 export class Network {
   /** cut[from][to]: the link from -> to loses everything. */
   private readonly cut = new Map<NodeId, Set<NodeId>>();
+  /** Latest in-order arrival time per link (from * 65536 + to), for FIFO links. */
+  private readonly lastArrival = new Map<number, number>();
   sent = 0;
   dropped = 0;
   duplicated = 0;
@@ -40,20 +46,20 @@ export class Network {
     public faults: NetworkFaults,
   ) {}
 
-  /** Decides the fate of a message: zero, one or two arrival delays. */
-  schedule(): number[] {
+  /** Decides the fate of a message sent now on from -> to: zero, one or two arrival times. */
+  schedule(now: number, from: NodeId, to: NodeId): number[] {
     this.sent++;
     const f = this.faults;
     if (f.drop > 0 && this.rng.chance(f.drop)) {
       this.dropped++;
       return [];
     }
-    const delays = [this.delay()];
+    const arrivals = [this.arrival(now, from, to)];
     if (f.duplicate > 0 && this.rng.chance(f.duplicate)) {
       this.duplicated++;
-      delays.push(this.delay());
+      arrivals.push(this.arrival(now, from, to));
     }
-    return delays;
+    return arrivals;
   }
 
   isCut(from: NodeId, to: NodeId): boolean {
@@ -94,9 +100,14 @@ export class Network {
     return parts.join(',');
   }
 
-  private delay(): number {
+  private arrival(now: number, from: NodeId, to: NodeId): number {
     const f = this.faults;
-    if (f.reorder > 0 && this.rng.chance(f.reorder)) return this.rng.range(f.maxDelay, f.longDelay + 1);
-    return this.rng.range(f.minDelay, f.maxDelay + 1);
+    if (f.reorder > 0 && this.rng.chance(f.reorder)) return now + this.rng.range(f.maxDelay, f.longDelay + 1);
+    const at = now + this.rng.range(f.minDelay, f.maxDelay + 1);
+    if (!f.fifo) return at;
+    const link = from * 65536 + to;
+    const inOrder = Math.max(at, this.lastArrival.get(link) ?? 0);
+    this.lastArrival.set(link, inOrder);
+    return inOrder;
   }
 }

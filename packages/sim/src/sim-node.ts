@@ -43,6 +43,10 @@ export class SimNode {
   incarnation = 0;
   state = new AppliedList();
   private confState: ConfState = { voters: [], learners: [] };
+  /** A founding member bootstraps the group on an empty disk; a joining node starts empty. */
+  readonly founder: boolean;
+  /** Removed from the group and shut down for good. */
+  retired = false;
   crashes = 0;
   /** Crashes in the middle of handling a Ready. */
   readyCrashes = 0;
@@ -54,7 +58,9 @@ export class SimNode {
     private readonly peers: readonly NodeId[],
     private readonly config: SimConfig,
     private readonly env: NodeEnv,
-  ) {}
+  ) {
+    this.founder = peers.length > 0;
+  }
 
   get up(): boolean {
     return this.raw !== undefined;
@@ -77,7 +83,7 @@ export class SimNode {
       preVote: this.config.preVote,
       logger: this.env.logger,
     });
-    if (this.diskEmpty()) raw.bootstrap([...this.peers]);
+    if (this.founder && this.diskEmpty()) raw.bootstrap([...this.peers]);
     this.raw = raw;
     this.state = new AppliedList();
     this.confState = cloneConfState(snap.metadata.confState);

@@ -36,6 +36,22 @@ describe('simulation', () => {
     expect(hashes.size).toBe(5);
   });
 
+  test('membership changes: nodes join empty and members leave, invariants hold', () => {
+    let changes = 0;
+    for (let seed = 1; seed <= 10; seed++) {
+      const r = runSeed(seed, {
+        configure: (c) => {
+          c.membership = true;
+          c.faultWeights.reconfigure = 6;
+        },
+      });
+      if (!r.ok) console.log(formatFailure(r));
+      expect(r.ok).toBe(true);
+      changes += r.stats.confChanges;
+    }
+    expect(changes).toBeGreaterThan(10);
+  });
+
   test('seeds do real work: elections, commits, acknowledged proposals, crashes', () => {
     let crashes = 0;
     let acked = 0;

@@ -1,13 +1,16 @@
 import type { Rng } from '@kubemu/base';
 import { SeededRng, asError, silentLogger } from '@kubemu/base';
-import type { Message, NodeId, SnapshotStatus } from '@kubemu/raft';
+import type { ConfChange, Message, NodeId, SnapshotStatus } from '@kubemu/raft';
 import type { Violation } from './checkers';
 import { Checker } from './checkers';
 import { Clients } from './clients';
 import type { FaultAction, SimConfig } from './config';
 import { describeConfig, randomConfig } from './config';
 import { EventQueue } from './event-queue';
+import type { FaultTarget } from './faults';
 import { Faults } from './faults';
+import type { MembershipHost } from './membership';
+import { Membership } from './membership';
 import { Network } from './network';
 import { checkConverged, describeProgress, livenessBound } from './convergence';
 import type { CrashPoint, NodeEnv } from './sim-node';
@@ -23,14 +26,15 @@ type SimEvent =
   | { kind: 'client' }
   | { kind: 'restart'; node: SimNode }
   | { kind: 'strike'; node: SimNode; incarnation: number }
+  | { kind: 'retire'; node: SimNode }
   | { kind: 'liveness' }
   | { kind: 'probe' };
 
 export interface SimOptions {
   /** Receives the trace lines of a verbose run. */
   trace?: (line: string) => void;
-  /** Changes to the seed's drawn configuration (tests, adversarial profiles). */
-  config?: Partial<SimConfig>;
+  /** Changes the seed's drawn configuration (tests, adversarial profiles). */
+  configure?: (c: SimConfig) => void;
 }
 
 export interface SimResult {
@@ -47,6 +51,7 @@ export interface SimResult {
     crashes: number;
     readyCrashes: number;
     snapshotsInstalled: number;
+    confChanges: number;
     reads: number;
     leaders: number;
     proposed: number;
@@ -67,13 +72,17 @@ export function runSeed(seed: number, opts: SimOptions = {}): SimResult {
  * RawNode's randomized election timeout. Virtual time only moves when an event is taken from
  * the queue, and every event is one step, after which the invariants are checked.
  */
-export class Simulation implements NodeEnv {
+export class Simulation implements NodeEnv, FaultTarget, MembershipHost {
   readonly checker = new Checker();
   readonly trace: Trace;
   readonly logger = silentLogger('sim');
   readonly config: SimConfig;
-  readonly nodes: SimNode[] = [];
+  /** Every node ever created, indexed by id - 1. */
+  readonly all: SimNode[] = [];
+  /** The nodes not retired: members, and joining or removed nodes still running. */
+  nodes: SimNode[] = [];
   readonly network: Network;
+  private readonly membership: Membership | undefined;
   private readonly rng: Rng;
   private readonly faults: Faults;
   private readonly clients: Clients;
@@ -90,14 +99,20 @@ export class Simulation implements NodeEnv {
     opts: SimOptions,
   ) {
     const root = new SeededRng(seed);
-    this.config = { ...randomConfig(seed, root.fork()), ...opts.config };
+    this.config = randomConfig(seed, root.fork());
+    opts.configure?.(this.config);
     this.trace = new Trace(opts.trace !== undefined, opts.trace);
     this.rng = root.fork();
     this.network = new Network(root.fork(), { ...this.config.network });
     this.faults = new Faults(root.fork(), this.config, this.config.network);
     this.clients = new Clients(seed, root.fork(), this.checker, this.config.retryAfter, this.config.maxPending);
     const ids = Array.from({ length: this.config.nodes }, (_, i) => i + 1);
-    for (const id of ids) this.nodes.push(new SimNode(id, ids, this.config, this));
+    for (const id of ids) this.all.push(new SimNode(id, ids, this.config, this));
+    this.nodes = [...this.all];
+    const c = this.config;
+    this.membership = c.membership
+      ? new Membership(root.fork(), this, ids, c.retryAfter, 50 * c.tickInterval)
+      : undefined;
   }
 
   now(): number {
@@ -118,7 +133,8 @@ export class Simulation implements NodeEnv {
       this.events++;
       try {
         this.dispatch(ev.item);
-        this.checker.checkElectable(this.nodes.map((n) => n.electorView()));
+        // The look-ahead check assumes one fixed configuration.
+        if (this.membership === undefined) this.checker.checkElectable(this.nodes.map((n) => n.electorView()));
       } catch (err) {
         const e = asError(err);
         this.checker.fail('core-error', `${e.name}: ${e.message} (${firstFrame(e)})`);
@@ -131,19 +147,20 @@ export class Simulation implements NodeEnv {
 
   send(from: SimNode, msgs: readonly Message[]): void {
     for (const msg of msgs) {
-      const delays = this.network.schedule();
-      if (delays.length === 0) {
+      const arrivals = this.network.schedule(this.time, msg.from, msg.to);
+      if (arrivals.length === 0) {
         this.trace.event(this.time, 'drop', msg.from, msg.to, msgCode(msg), msg.term);
         if (msg.type === 'MsgSnap') this.snapStatus(from, msg.to, 'failure');
       }
-      for (let k = 0; k < delays.length; k++) {
+      for (let k = 0; k < arrivals.length; k++) {
         const copy = k === 0 ? msg : { ...msg };
-        this.queue.push(this.time + (delays[k] as number), { kind: 'deliver', msg: copy, senderIncarnation: from.incarnation });
+        this.queue.push(arrivals[k] as number, { kind: 'deliver', msg: copy, senderIncarnation: from.incarnation });
       }
     }
   }
 
   applied(node: SimNode, index: number, key: string): void {
+    this.membership?.applied(index, key);
     const value = this.clients.applied(node, index, key);
     if (value !== undefined) this.trace.event(this.time, 'ack', node.id, index, 0, 0, () => value);
   }
@@ -181,8 +198,32 @@ export class Simulation implements NodeEnv {
     this.afterEvent(from);
   }
 
-  note(action: FaultAction, detail: () => string): void {
+  note(action: FaultAction | string, detail: () => string = () => ''): void {
     this.trace.event(this.time, action, 0, 0, 0, 0, detail);
+  }
+
+  reconfigure(): void {
+    this.membership?.step();
+  }
+
+  // --- MembershipHost ---
+
+  spawn(): SimNode {
+    const node = new SimNode(this.all.length + 1, [], this.config, this);
+    this.all.push(node);
+    this.nodes.push(node);
+    this.restart(node);
+    return node;
+  }
+
+  retire(node: SimNode, delay: number): void {
+    this.queue.push(this.time + delay, { kind: 'retire', node });
+  }
+
+  proposeConfChange(node: SimNode, cc: ConfChange): void {
+    const err = node.raw?.proposeConfChange(cc);
+    this.trace.event(this.time, 'propose-conf', node.id, cc.nodeId, err ? 1 : 0, 0, () => cc.type);
+    this.afterEvent(node);
   }
 
   // --- the event loop ---
@@ -223,7 +264,10 @@ export class Simulation implements NodeEnv {
         this.queue.push(this.time + this.rng.range(1, c.proposeEvery * 2 + 1), { kind: 'client' });
         return;
       case 'restart':
-        if (!ev.node.up) this.restart(ev.node);
+        if (!ev.node.up && !ev.node.retired) this.restart(ev.node);
+        return;
+      case 'retire':
+        this.retireNow(ev.node);
         return;
       case 'strike':
         if (this.phase === 'safety' && ev.node.incarnation === ev.incarnation) this.faults.strike(ev.node, this);
@@ -238,8 +282,8 @@ export class Simulation implements NodeEnv {
   }
 
   private deliver(msg: Message, senderIncarnation: number): void {
-    const to = this.nodes[msg.to - 1];
-    const from = this.nodes[msg.from - 1];
+    const to = this.all[msg.to - 1];
+    const from = this.all[msg.from - 1];
     const lost = to === undefined || to.raw === undefined || this.network.isCut(msg.from, msg.to);
     if (lost) {
       this.trace.event(this.time, 'lost', msg.from, msg.to, msgCode(msg), msg.term);
@@ -323,6 +367,14 @@ export class Simulation implements NodeEnv {
     this.queue.push(this.time + this.rng.range(1, within), { kind: 'strike', node, incarnation: node.incarnation });
   }
 
+  private retireNow(node: SimNode): void {
+    if (node.retired) return;
+    if (node.up) node.crash();
+    node.retired = true;
+    this.nodes = this.all.filter((n) => !n.retired);
+    this.trace.event(this.time, 'retire', node.id);
+  }
+
   private restart(node: SimNode): void {
     node.start(this.rng.fork());
     this.trace.event(this.time, 'start', node.id, node.incarnation);
@@ -349,6 +401,8 @@ export class Simulation implements NodeEnv {
     this.livenessStart = this.time;
     this.network.healAll();
     this.network.faults = { ...this.config.network, drop: 0, duplicate: 0 };
+    // Removed members are shut down; the others all run from now on.
+    for (const node of this.all) if (this.membership?.removed(node.id)) this.retireNow(node);
     for (const node of this.nodes) if (!node.up) this.restart(node);
     this.livenessBound = livenessBound(this.config, this.nodes);
     this.trace.event(this.time, 'liveness', this.livenessBound);
@@ -357,7 +411,8 @@ export class Simulation implements NodeEnv {
 
   private probe(): void {
     const c = this.config;
-    const verdict = checkConverged(this.nodes, this.clients.pending.size, this.checker);
+    this.membership?.retry();
+    const verdict = checkConverged(this.nodes, this.clients.pending.size, this.checker, this.membership);
     if (verdict === 'converged') {
       this.phase = 'done';
       return;
@@ -381,9 +436,10 @@ export class Simulation implements NodeEnv {
         events: this.events,
         messages: this.network.sent,
         dropped: this.network.dropped,
-        crashes: this.nodes.reduce((s, n) => s + n.crashes, 0),
-        readyCrashes: this.nodes.reduce((s, n) => s + n.readyCrashes, 0),
-        snapshotsInstalled: this.nodes.reduce((s, n) => s + n.restores, 0),
+        crashes: this.all.reduce((s, n) => s + n.crashes, 0),
+        readyCrashes: this.all.reduce((s, n) => s + n.readyCrashes, 0),
+        snapshotsInstalled: this.all.reduce((s, n) => s + n.restores, 0),
+        confChanges: this.membership?.changes ?? 0,
         reads: this.clients.readsAnswered,
         leaders: this.checker.elections,
         proposed: this.clients.proposed,
