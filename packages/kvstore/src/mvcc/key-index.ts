@@ -6,7 +6,7 @@
  *   no Buffer object per value, and `<` on latin1 strings orders exactly as bytes compare.
  * - A key's versions are one flat array of 5-slot tuples, oldest first (no object per revision).
  * - The sorted order is two sorted arrays: a large `base` and a small `recent` that takes inserts
- *   and is merged into `base` when it grows past ~2*sqrt(n). Lookups and ranges are binary
+ *   and is merged into `base` when it grows past ~4*sqrt(n). Lookups and ranges are binary
  *   searches into both, so a range costs O(log n + k); an insert costs O(sqrt n) amortized.
  */
 
@@ -66,7 +66,10 @@ export class KeyRecord {
   }
 
   push(mod: number, create: number, version: number, lease: number, value: string | null): void {
-    this.v.push(mod, create, version, lease, value);
+    // Most keys hold one version: an array literal is allocated at its exact size, where push()
+    // on an empty array would reserve 16 spare slots.
+    if (this.v.length === 0) this.v = [mod, create, version, lease, value];
+    else this.v.push(mod, create, version, lease, value);
   }
 }
 
@@ -90,12 +93,10 @@ export class KeyIndex {
   }
 
   get(key: string): KeyRecord | undefined {
-    for (const arr of [this.recent, this.base]) {
-      const i = lowerBound(arr, key);
-      const r = arr[i];
-      if (r !== undefined && r.key === key) return r;
-    }
-    return undefined;
+    const r = this.recent[lowerBound(this.recent, key)];
+    if (r !== undefined && r.key === key) return r;
+    const s = this.base[lowerBound(this.base, key)];
+    return s !== undefined && s.key === key ? s : undefined;
   }
 
   /** Returns the record of `key`, creating an empty one when absent. */
@@ -104,7 +105,7 @@ export class KeyIndex {
     if (found) return found;
     const rec = new KeyRecord(key);
     this.recent.splice(lowerBound(this.recent, key), 0, rec);
-    if (this.recent.length > 64 && this.recent.length * this.recent.length > 4 * this.base.length) this.merge();
+    if (this.recent.length > 64 && this.recent.length * this.recent.length > 16 * this.base.length) this.merge();
     return rec;
   }
 
@@ -151,12 +152,22 @@ export class KeyIndex {
     const a = this.base;
     const b = this.recent;
     const out: KeyRecord[] = new Array<KeyRecord>(a.length + b.length);
+    // Binary-search each recent key's place in base and block-copy the run before it, so a
+    // merge costs O(|recent| log n) comparisons and plain moves for the rest.
     let i = 0;
-    let j = 0;
     let k = 0;
-    while (i < a.length && j < b.length) out[k++] = a[i]!.key < b[j]!.key ? a[i++]! : b[j++]!;
+    for (const rec of b) {
+      let lo = i;
+      let hi = a.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (a[mid]!.key < rec.key) lo = mid + 1;
+        else hi = mid;
+      }
+      while (i < lo) out[k++] = a[i++]!;
+      out[k++] = rec;
+    }
     while (i < a.length) out[k++] = a[i++]!;
-    while (j < b.length) out[k++] = b[j++]!;
     this.base = out;
     this.recent = [];
   }
