@@ -81,7 +81,7 @@ export class EtcdServer implements EtcdBackend {
     const tickMs = opts.heartbeatMs ?? 100;
     const electionTick = Math.max(2, Math.round((opts.electionMs ?? 1000) / tickMs));
     this.requestTimeoutMs = 5000 + 2 * electionTick * tickMs;
-    this.leaseSeq = { prefix: (this.memberId & 0xff) * 2 ** 44, suffix: (opts.clock.now() % 2 ** 40) * 16 };
+    this.leaseSeq = { prefix: (this.memberId & 0xff) * 2 ** 44, suffix: Math.floor(opts.clock.now() % 2 ** 40) * 16 };
     this.driver = new RaftNodeDriver({
       raft: { id: self.id, electionTick, heartbeatTick: 1, storage, rng: opts.rng, checkQuorum: true, preVote: true },
       persister: storage,
@@ -114,6 +114,7 @@ export class EtcdServer implements EtcdBackend {
 
   async stop(): Promise<void> {
     this.leaseTimer?.cancel();
+    this.sm.close();
     await this.driver.stop();
     this.proposals.rejectAll(serverErrors.stopped);
     await this.opts.transport.close();

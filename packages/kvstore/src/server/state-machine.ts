@@ -47,4 +47,6 @@ export interface WatchableStateMachine extends StateMachine {
   watch(req: WatchCreateRequest, sink: WatchSink): WatchHandle;
   /** Approximate bytes held, for Status.dbSize. */
   sizeBytes(): number;
+  /** Stops the watchers' timers. */
+  close(): void;
 }
