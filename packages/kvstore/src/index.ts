@@ -1,2 +1,14 @@
 export {};
 export * from './mvcc';
+export { EtcdClient } from './client/etcd-client';
+export type { EtcdClientOptions, EtcdWatch, WatchCallbacks } from './client/etcd-client';
+export { EtcdServer, ETCD_COMPAT_VERSION } from './server/etcd-server';
+export type { EtcdServerOptions } from './server/etcd-server';
+export { startMember } from './server/member';
+export type { MemberOptions, RunningMember } from './server/member';
+export { MvccStateMachine } from './server/mvcc-state-machine';
+export { parseInitialCluster, memberId, clusterId } from './server/cluster-config';
+export type { MemberConfig } from './server/cluster-config';
+export { createEtcdGrpcServer, listenGrpc, shutdownGrpc } from './grpc/grpc-server';
+export type { EtcdBackend, WatchSink as GrpcWatchSink, WatchHandle } from './grpc/backend';
+export { PROTO_DIR, etcdServices } from './grpc/proto';

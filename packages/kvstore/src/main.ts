@@ -1,0 +1,94 @@
+/**
+ * kvstore: one etcd-compatible store member, with etcd's flags. It serves the v3 gRPC API on
+ * --listen-client-urls and /health, /healthz, /livez, /readyz and /metrics on
+ * --listen-metrics-urls (default http://127.0.0.1:2381, kubeadm's etcd metrics address).
+ *
+ * Until the TCP peer transport lands, only a single-member --initial-cluster can start: a
+ * multi-member one is refused with a clear message rather than started without its peers.
+ */
+import { parseArgs } from 'node:util';
+import { RealClock, SeededRng, createLogger } from '@kubemu/base';
+import { InMemoryNetwork } from '@kubemu/raft';
+import { parseInitialCluster } from './server/cluster-config';
+import { startMember } from './server/member';
+import { MvccStateMachine } from './server/mvcc-state-machine';
+import { minLeaseTtlSeconds } from './mvcc';
+
+const { values: f } = parseArgs({
+  options: {
+    name: { type: 'string', default: 'default' },
+    'data-dir': { type: 'string' },
+    'listen-client-urls': { type: 'string', default: 'http://localhost:2379' },
+    'advertise-client-urls': { type: 'string', default: 'http://localhost:2379' },
+    'listen-peer-urls': { type: 'string', default: 'http://localhost:2380' },
+    'initial-advertise-peer-urls': { type: 'string', default: 'http://localhost:2380' },
+    'initial-cluster': { type: 'string' },
+    'initial-cluster-state': { type: 'string', default: 'new' },
+    'initial-cluster-token': { type: 'string', default: 'etcd-cluster' },
+    'heartbeat-interval': { type: 'string', default: '100' },
+    'election-timeout': { type: 'string', default: '1000' },
+    'listen-metrics-urls': { type: 'string', default: 'http://127.0.0.1:2381' },
+    'max-request-bytes': { type: 'string', default: String(1.5 * 1024 * 1024) },
+    'snapshot-count': { type: 'string', default: '10000' },
+  },
+  allowPositionals: false,
+});
+
+const list = (s: string): string[] => s.split(',').map((x) => x.trim()).filter((x) => x !== '');
+const log = createLogger({ component: 'kvstore' });
+
+async function main(): Promise<void> {
+  const name = f.name;
+  const dataDir = f['data-dir'] ?? `${name}.etcd`;
+  const initialCluster = f['initial-cluster'] ?? `${name}=${list(f['initial-advertise-peer-urls'])[0] ?? ''}`;
+  const members = parseInitialCluster(initialCluster, f['initial-cluster-token']);
+  if (members.length > 1) {
+    throw new Error(`--initial-cluster has ${members.length} members: multi-member clusters need the peer transport, which this build does not have yet`);
+  }
+  if (f['initial-cluster-state'] !== 'new' && f['initial-cluster-state'] !== 'existing') {
+    throw new Error(`--initial-cluster-state must be new or existing, not ${f['initial-cluster-state']}`);
+  }
+  const electionMs = Number(f['election-timeout']);
+  const clock = new RealClock();
+  const network = new InMemoryNetwork();
+  const self = members.find((m) => m.name === name);
+  if (self === undefined) throw new Error(`--name ${name} is not in --initial-cluster ${initialCluster}`);
+  const member = await startMember({
+    name,
+    dataDir,
+    members,
+    advertiseClientURLs: list(f['advertise-client-urls']),
+    transport: network.transport(self.id),
+    stateMachine: new MvccStateMachine(clock, { minLeaseTtl: minLeaseTtlSeconds(electionMs) }),
+    clock,
+    rng: new SeededRng(Date.now() ^ self.id),
+    heartbeatMs: Number(f['heartbeat-interval']),
+    electionMs,
+    maxRequestBytes: Number(f['max-request-bytes']),
+    snapshotCount: Number(f['snapshot-count']),
+    listenClientURLs: list(f['listen-client-urls']),
+    listenMetricsURLs: list(f['listen-metrics-urls']),
+    logger: log,
+  });
+  log.info('kvstore member serving', {
+    name, memberId: member.server.memberId.toString(16), clusterId: member.server.clusterId.toString(16),
+    clientPorts: member.clientPorts, metricsPorts: member.metricsPorts, dataDir,
+  });
+  const shutdown = (signal: string): void => {
+    log.info('stopping', { signal });
+    member.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        log.error('stop failed', { err: String(err) });
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  log.error('kvstore failed to start', { err: err instanceof Error ? err.message : String(err) });
+  process.exit(1);
+});
