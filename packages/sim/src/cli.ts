@@ -6,7 +6,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { formatFailure, summaryLine } from './runner';
-import type { SimResult } from './simulation';
+import type { SimResult } from './result';
 import { runSeed } from './simulation';
 
 interface Args {

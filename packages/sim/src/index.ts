@@ -1,5 +1,5 @@
 export { runSeed, Simulation } from './simulation';
-export type { SimOptions, SimResult } from './simulation';
+export type { SimOptions, SimResult } from './result';
 export { Checker, checkLogMatching } from './checkers';
 export type { Invariant, LogView, Violation } from './checkers';
 export { randomConfig, describeConfig } from './config';

@@ -1,4 +1,4 @@
-import type { SimOptions, SimResult } from './simulation';
+import type { SimOptions, SimResult } from './result';
 import { runSeed } from './simulation';
 
 /** Runs seeds start..start+count-1 in order, handing each result to `onResult`. */

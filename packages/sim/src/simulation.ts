@@ -1,7 +1,6 @@
 import type { Rng } from '@kubemu/base';
 import { SeededRng, asError, silentLogger } from '@kubemu/base';
 import type { ConfChange, Message, NodeId, SnapshotStatus } from '@kubemu/raft';
-import type { Violation } from './checkers';
 import { Checker } from './checkers';
 import { Clients } from './clients';
 import type { FaultAction, SimConfig } from './config';
@@ -15,6 +14,8 @@ import { Network } from './network';
 import { checkConverged, describeProgress, livenessBound } from './convergence';
 import type { CrashPoint, NodeEnv } from './sim-node';
 import { CRASH_POINTS, SimNode } from './sim-node';
+import type { SimOptions, SimResult } from './result';
+import { firstFrame } from './result';
 import { Trace, describeMessage, msgCode } from './trace';
 
 type SimEvent =
@@ -29,37 +30,6 @@ type SimEvent =
   | { kind: 'retire'; node: SimNode }
   | { kind: 'liveness' }
   | { kind: 'probe' };
-
-export interface SimOptions {
-  /** Receives the trace lines of a verbose run. */
-  trace?: (line: string) => void;
-  /** Changes the seed's drawn configuration (tests, adversarial profiles). */
-  configure?: (c: SimConfig) => void;
-}
-
-export interface SimResult {
-  seed: number;
-  ok: boolean;
-  violation?: Violation;
-  traceHash: string;
-  config: string;
-  stats: {
-    time: number;
-    events: number;
-    messages: number;
-    dropped: number;
-    crashes: number;
-    readyCrashes: number;
-    snapshotsInstalled: number;
-    confChanges: number;
-    reads: number;
-    leaders: number;
-    proposed: number;
-    acknowledged: number;
-    committed: number;
-    livenessTicks: number;
-  };
-}
 
 /** Runs one seed: a safety phase with faults, then a liveness phase with the faults healed. */
 export function runSeed(seed: number, opts: SimOptions = {}): SimResult {
@@ -445,16 +415,11 @@ export class Simulation implements NodeEnv, FaultTarget, MembershipHost {
         proposed: this.clients.proposed,
         acknowledged: this.clients.acknowledged,
         committed: this.checker.committedIndex,
-        livenessTicks: Math.round((this.time - this.livenessStart) / this.config.tickInterval),
+        livenessTicks: this.phase === 'safety' ? 0 : Math.round((this.time - this.livenessStart) / this.config.tickInterval),
       },
     };
     if (violation !== undefined) r.violation = violation;
     else if (this.phase !== 'done') r.violation = { invariant: 'liveness', detail: 'the event queue ran dry' };
     return r;
   }
-}
-
-function firstFrame(e: Error): string {
-  const line = (e.stack ?? '').split('\n').find((l) => l.includes(' at '));
-  return line === undefined ? 'no stack' : line.trim();
 }
