@@ -1,0 +1,117 @@
+/**
+ * bench:kvstore - the kvstore against real etcd 3.4, same workload, same client, same run.
+ *
+ * Each system runs as a cluster of real processes on loopback (temp data dirs, etcd's flags),
+ * one system after the other so they never compete for the CPUs. Through one `etcd3` client
+ * configured with all members' endpoints: 20,000 puts (8-byte keys, 256-byte values) at 1, 16
+ * and 256 in flight, then 20,000 linearizable gets at 16 in flight. The last line of output is
+ * the machine-readable ratio `kvstore/etcd ratio: c1=X c16=Y c256=Z get16=W` (ops/s ÷ ops/s).
+ *
+ * Usage: npm run bench:kvstore [-- --quick] [--members 3] [--cpu-prof DIR]
+ *   --quick     a fifth of the operations
+ *   --members   cluster size for both systems (default 3)
+ *   --cpu-prof  run kvstore members under `node --cpu-prof` and keep the profiles in DIR
+ */
+import { rmSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Etcd3 } from 'etcd3';
+import { killAllMembers, processMemory, startCluster } from './support/cluster';
+import type { StoreKind } from './support/cluster';
+import { KEY_BYTES, VALUE_BYTES, gets, puts } from './support/workload';
+import type { RunResult } from './support/workload';
+
+interface Row {
+  system: StoreKind;
+  workload: string;
+  result: RunResult;
+}
+
+const WORKLOADS = [
+  { name: 'put c1', label: 'c1', inflight: 1, phase: 'a' },
+  { name: 'put c16', label: 'c16', inflight: 16, phase: 'b' },
+  { name: 'put c256', label: 'c256', inflight: 256, phase: 'c' },
+  // Reads the keys the c256 row wrote.
+  { name: 'get c16 (linearizable)', label: 'get16', inflight: 16, phase: 'c' },
+] as const;
+const WARMUP_OPS = 200;
+
+function flag(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+async function benchSystem(kind: StoreKind, members: number, ops: number, root: string, cpuProfDir: string | undefined): Promise<{ rows: Row[]; rss: string }> {
+  const nodeFlags = kind === 'kvstore' && cpuProfDir !== undefined ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : [];
+  const cluster = await startCluster({ kind, members, root, nodeFlags });
+  const client = new Etcd3({ hosts: cluster.endpoints });
+  const value = Buffer.alloc(VALUE_BYTES, 0x61);
+  const rows: Row[] = [];
+  try {
+    // Warm up connections, JITs and the leader's pipelines before the first timed row.
+    await puts(client, 'w', WARMUP_OPS, 16, value);
+    for (const w of WORKLOADS) {
+      const result = w.label === 'get16'
+        ? await gets(client, w.phase, ops, w.inflight, ops)
+        : await puts(client, w.phase, ops, w.inflight, value);
+      rows.push({ system: kind, workload: w.name, result });
+      console.error(`  ${kind} ${w.name}: ${(result.ops / result.seconds).toFixed(0)} ops/s`);
+    }
+    const mems = await Promise.all(cluster.members.map((m) => processMemory(m.pid)));
+    const rss = mems.map((m) => `${(m.rss / 1048576).toFixed(0)}`).join('/');
+    return { rows, rss };
+  } finally {
+    client.close();
+    await cluster.stop();
+  }
+}
+
+function fmt(n: number, digits: number): string {
+  return Number.isFinite(n) ? n.toFixed(digits) : 'n/a';
+}
+
+async function main(): Promise<void> {
+  const quick = process.argv.includes('--quick');
+  const members = Number(flag('members') ?? 3);
+  const cpuProf = flag('cpu-prof');
+  const ops = quick ? 4_000 : 20_000;
+  const root = await mkdtemp(path.join(tmpdir(), 'kubemu-bench-kvstore-'));
+  // On Ctrl-C the members go first (SIGKILL), then their data dirs.
+  const cleanup = (): void => {
+    killAllMembers();
+    rmSync(root, { recursive: true, force: true });
+    process.exit(130);
+  };
+  process.once('SIGINT', cleanup);
+  process.once('SIGTERM', cleanup);
+  try {
+    console.error(`bench:kvstore: ${members} members each, ${ops} ops per row, temp dir ${root}`);
+    const etcd = await benchSystem('etcd', members, ops, root, undefined);
+    const kv = await benchSystem('kvstore', members, ops, root, cpuProf === undefined ? undefined : path.resolve(cpuProf));
+
+    console.log(`kvstore vs etcd 3.4: ${members} members each on loopback, one after the other, one etcd3 client with all endpoints;`);
+    console.log(`${ops} ops per row (${KEY_BYTES}-byte keys, ${VALUE_BYTES}-byte values) after ${WARMUP_OPS} warm-up puts; member RSS after the run (MiB): etcd ${etcd.rss}, kvstore ${kv.rss}`);
+    console.log('');
+    console.log('| system | workload | ops/s | p50 ms | p99 ms |');
+    console.log('|---|---|---:|---:|---:|');
+    for (const r of [...etcd.rows, ...kv.rows]) {
+      console.log(`| ${r.system} | ${r.workload} | ${fmt(r.result.ops / r.result.seconds, 0)} | ${fmt(r.result.p50, 2)} | ${fmt(r.result.p99, 2)} |`);
+    }
+    console.log('');
+    const ratios = WORKLOADS.map((w, i) => {
+      const e = etcd.rows[i]?.result;
+      const k = kv.rows[i]?.result;
+      const ratio = e === undefined || k === undefined ? NaN : (k.ops / k.seconds) / (e.ops / e.seconds);
+      return `${w.label}=${fmt(ratio, 2)}`;
+    });
+    console.log(`kvstore/etcd ratio: ${ratios.join(' ')}`);
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
