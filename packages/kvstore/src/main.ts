@@ -3,14 +3,14 @@
  * --listen-client-urls and /health, /healthz, /livez, /readyz and /metrics on
  * --listen-metrics-urls (default http://127.0.0.1:2381, kubeadm's etcd metrics address).
  *
- * Until the TCP peer transport lands, only a single-member --initial-cluster can start: a
- * multi-member one is refused with a clear message rather than started without its peers.
+ * Members talk to each other over TCP on --listen-peer-urls (src/peer). The first start with an
+ * empty --data-dir bootstraps from --initial-cluster; later starts use the membership recorded
+ * in the data dir and ignore the initial-cluster flags, as etcd does.
  */
 import { parseArgs } from 'node:util';
 import { RealClock, SeededRng, createLogger } from '@kubemu/base';
-import { InMemoryNetwork } from '@kubemu/raft';
 import { parseInitialCluster } from './server/cluster-config';
-import { startMember } from './server/member';
+import { startClusterMember } from './server/cluster-member';
 import { MvccStateMachine } from './server/mvcc-state-machine';
 import { minLeaseTtlSeconds } from './mvcc';
 
@@ -30,6 +30,7 @@ const { values: f } = parseArgs({
     'listen-metrics-urls': { type: 'string', default: 'http://127.0.0.1:2381' },
     'max-request-bytes': { type: 'string', default: String(1.5 * 1024 * 1024) },
     'snapshot-count': { type: 'string', default: '10000' },
+    'snapshot-catchup-entries': { type: 'string', default: '5000' },
   },
   allowPositionals: false,
 });
@@ -42,23 +43,21 @@ async function main(): Promise<void> {
   const dataDir = f['data-dir'] ?? `${name}.etcd`;
   const initialCluster = f['initial-cluster'] ?? `${name}=${list(f['initial-advertise-peer-urls'])[0] ?? ''}`;
   const members = parseInitialCluster(initialCluster, f['initial-cluster-token']);
-  if (members.length > 1) {
-    throw new Error(`--initial-cluster has ${members.length} members: multi-member clusters need the peer transport, which this build does not have yet`);
-  }
   if (f['initial-cluster-state'] !== 'new' && f['initial-cluster-state'] !== 'existing') {
     throw new Error(`--initial-cluster-state must be new or existing, not ${f['initial-cluster-state']}`);
   }
   const electionMs = Number(f['election-timeout']);
   const clock = new RealClock();
-  const network = new InMemoryNetwork();
   const self = members.find((m) => m.name === name);
   if (self === undefined) throw new Error(`--name ${name} is not in --initial-cluster ${initialCluster}`);
-  const member = await startMember({
+  const listenPeerURL = list(f['listen-peer-urls'])[0];
+  if (listenPeerURL === undefined) throw new Error('--listen-peer-urls is empty');
+  const member = await startClusterMember({
     name,
     dataDir,
-    members,
+    initialCluster: members,
+    listenPeerURL,
     advertiseClientURLs: list(f['advertise-client-urls']),
-    transport: network.transport(self.id),
     stateMachine: new MvccStateMachine(clock, { minLeaseTtl: minLeaseTtlSeconds(electionMs) }),
     clock,
     rng: new SeededRng(Date.now() ^ self.id),
@@ -66,13 +65,14 @@ async function main(): Promise<void> {
     electionMs,
     maxRequestBytes: Number(f['max-request-bytes']),
     snapshotCount: Number(f['snapshot-count']),
+    snapshotCatchUpEntries: Number(f['snapshot-catchup-entries']),
     listenClientURLs: list(f['listen-client-urls']),
     listenMetricsURLs: list(f['listen-metrics-urls']),
     logger: log,
   });
   log.info('kvstore member serving', {
     name, memberId: member.server.memberId.toString(16), clusterId: member.server.clusterId.toString(16),
-    clientPorts: member.clientPorts, metricsPorts: member.metricsPorts, dataDir,
+    clientPorts: member.clientPorts, peerPort: member.peerPort, members: member.members.map((m) => m.name), metricsPorts: member.metricsPorts, dataDir,
   });
   const shutdown = (signal: string): void => {
     log.info('stopping', { signal });

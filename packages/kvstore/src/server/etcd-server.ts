@@ -20,12 +20,14 @@ import type { Clock, Logger, Rng, Timer } from '@kubemu/base';
 import { DiskStorage, NodeStoppedError, ProposalDroppedError, RaftNodeDriver, ReadIndexTimeoutError } from '@kubemu/raft';
 import type { Entry, Snapshot, Transport } from '@kubemu/raft';
 import type { EtcdBackend, WatchHandle, WatchSink } from '../grpc/backend';
+import type { PeerChannel } from '../peer/peer-transport';
 import { serverErrors } from '../grpc/errors';
 import type * as T from '../grpc/etcd-types';
 import { DEFAULT_MAX_REQUEST_BYTES } from '../grpc/proto';
 import { clusterId as computeClusterId } from './cluster-config';
 import type { MemberConfig } from './cluster-config';
 import { decodeEntry, encodeEntry, requestSize } from './entry-codec';
+import { LEASE_KEEPALIVE, LEASE_TIME_TO_LIVE, forwardToLeader } from './leader-forwarding';
 import { Proposals } from './proposals';
 import type { WatchableStateMachine } from './state-machine';
 
@@ -39,6 +41,11 @@ export interface EtcdServerOptions {
   members: MemberConfig[];
   advertiseClientURLs: string[];
   transport: Transport;
+  /**
+   * The peer transport's side channel, when members talk over the network: unreachable reports
+   * for Raft, peers' client URLs, and calls forwarded to the leader (lease keepalive, TTL).
+   */
+  peers?: PeerChannel;
   stateMachine: WatchableStateMachine;
   clock: Clock;
   rng: Rng;
@@ -49,6 +56,8 @@ export interface EtcdServerOptions {
   maxRequestBytes?: number;
   /** Applied entries between state-machine snapshots (etcd's --snapshot-count). */
   snapshotCount?: number;
+  /** Entries kept in the log behind a snapshot for slow followers (etcd's snapshot-catchup-entries, 5000). */
+  snapshotCatchUpEntries?: number;
   logger?: Logger;
 }
 
@@ -66,6 +75,8 @@ export class EtcdServer implements EtcdBackend {
   private readSeq = 0;
   private lastSnapshotIndex = 0;
   private snapshotting = false;
+  /** Client URLs and names peers told us in their hello (etcd publishes them through the log). */
+  private readonly peerAttributes = new Map<number, { name: string; clientURLs: string[] }>();
 
   private constructor(
     private readonly opts: EtcdServerOptions,
@@ -97,6 +108,34 @@ export class EtcdServer implements EtcdBackend {
       else this.sm.demote();
     });
     this.driver.onApply(() => this.maybeSnapshot());
+    this.wirePeers(opts.peers);
+  }
+
+  private wirePeers(peers: PeerChannel | undefined): void {
+    if (peers === undefined) return;
+    // Raft retries by probing an unreachable peer instead of streaming appends into the void.
+    peers.onUnreachable((id) => this.driver.raw.reportUnreachable(id));
+    // The driver already reported 'finish' when the snapshot left; a failed write undoes that
+    // only if the peer is still waiting for the snapshot (the core ignores it otherwise).
+    peers.onSnapshotStatus((id, status) => {
+      if (status === 'failure') this.driver.raw.reportSnapshot(id, 'failure');
+    });
+    peers.onPeerHello((h) => this.peerAttributes.set(h.from, { name: h.name, clientURLs: h.clientURLs }));
+    peers.onRequest(async (_from, method, body) => {
+      const b = body as { ID?: number; keys?: boolean };
+      // Served here only as the leader: a forwarded call is never forwarded again (no loops).
+      if (!this.isLeader()) throw new ErrNotLeader();
+      if (method === LEASE_KEEPALIVE) return this.leaseKeepAlive(b.ID ?? 0);
+      if (method === LEASE_TIME_TO_LIVE) return this.leaseTimeToLive({ ID: b.ID ?? 0, keys: b.keys === true });
+      throw new Error(`unknown forwarded method ${method}`);
+    });
+  }
+
+  /** The leader's id when it is another member this one can call, else undefined (serve locally). */
+  private remoteLeader(): number | undefined {
+    const lead = this.driver.status().softState.lead;
+    if (this.opts.peers === undefined || lead === 0 || lead === this.memberId) return undefined;
+    return lead;
   }
 
   /** Opens the member's WAL and snapshots under dataDir/member and starts the Raft node. */
@@ -173,6 +212,11 @@ export class EtcdServer implements EtcdBackend {
   }
 
   leaseKeepAlive(id: number): Promise<T.LeaseKeepAliveResponse> {
+    const lead = this.remoteLeader();
+    if (lead !== undefined && this.opts.peers !== undefined) {
+      return forwardToLeader<T.LeaseKeepAliveResponse>(this.opts.peers, lead, LEASE_KEEPALIVE, { ID: id }, this.requestTimeoutMs)
+        .then((r) => ({ ...r, header: this.header() }));
+    }
     if (!this.isLeader()) return Promise.reject(this.driver.status().softState.lead === 0 ? new ErrNoLeader() : new ErrNotLeader());
     let TTL: number;
     try {
@@ -185,6 +229,12 @@ export class EtcdServer implements EtcdBackend {
   }
 
   async leaseTimeToLive(req: T.LeaseTimeToLiveRequest): Promise<T.LeaseTimeToLiveResponse> {
+    // Remaining TTLs are leader-local (followers do not track expiry): ask the leader, as etcd does.
+    const lead = this.remoteLeader();
+    if (lead !== undefined && this.opts.peers !== undefined) {
+      const r = await forwardToLeader<T.LeaseTimeToLiveResponse>(this.opts.peers, lead, LEASE_TIME_TO_LIVE, req, this.requestTimeoutMs);
+      return { ...r, header: this.header() };
+    }
     await this.linearizableBarrier();
     const ID = req.ID ?? 0;
     try {
@@ -214,7 +264,7 @@ export class EtcdServer implements EtcdBackend {
       ID: id,
       name: known.get(id)?.name ?? '',
       peerURLs: known.get(id)?.peerURLs ?? [],
-      clientURLs: id === this.memberId ? this.opts.advertiseClientURLs : [],
+      clientURLs: id === this.memberId ? this.opts.advertiseClientURLs : (this.peerAttributes.get(id)?.clientURLs ?? []),
       isLearner,
     });
     const members = [...cs.voters.map((id) => toMember(id, false)), ...cs.learners.map((id) => toMember(id, true))];
@@ -290,7 +340,7 @@ export class EtcdServer implements EtcdBackend {
     const data = this.sm.snapshot();
     const cs = this.driver.status().confState;
     // Keep some entries behind the snapshot so a slightly lagging follower catches up from the log.
-    const keep = 5000;
+    const keep = this.opts.snapshotCatchUpEntries ?? 5000;
     void this.storage
       .createSnapshot(applied, cs, data)
       .then(() => (applied > keep ? this.storage.compact(applied - keep) : undefined))
