@@ -9,7 +9,10 @@
  * member holds N live keys and N revisions; the raft log and snapshots are the member's own
  * business (default --snapshot-count), as in production.
  *
- * Usage: npm run bench:kvstore-memory [-- --keys 1000000]
+ * A member's Raft log holds up to --snapshot-count entries between snapshots, so the size of
+ * each txn changes the log's share of the RSS: --txn-puts 1 loads with single puts.
+ *
+ * Usage: npm run bench:kvstore-memory [-- --keys 1000000] [--txn-puts 100]
  */
 import { rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -20,7 +23,6 @@ import { killAllMembers, processMemory, startCluster } from './support/cluster';
 import type { StoreKind } from './support/cluster';
 import { VALUE_BYTES, closedLoop } from './support/workload';
 
-const TXN_PUTS = 100;
 const TXNS_IN_FLIGHT = 8;
 
 interface Measured {
@@ -45,22 +47,22 @@ async function scrape(metricsURL: string, name: string): Promise<number | undefi
   }
 }
 
-async function load(kind: StoreKind, keys: number, root: string): Promise<Measured> {
+async function load(kind: StoreKind, keys: number, txnPuts: number, root: string): Promise<Measured> {
   const cluster = await startCluster({ kind, members: 1, root });
   const client = new Etcd3({ hosts: cluster.endpoints });
   const member = cluster.members[0];
   if (member === undefined) throw new Error('unreachable: cluster without members');
   try {
     const value = Buffer.alloc(VALUE_BYTES, 0x76);
-    const txns = Math.ceil(keys / TXN_PUTS);
+    const txns = Math.ceil(keys / txnPuts);
     let reported = 0;
     const run = await closedLoop(txns, TXNS_IN_FLIGHT, async (t) => {
       const success = [];
-      for (let i = t * TXN_PUTS; i < Math.min(keys, (t + 1) * TXN_PUTS); i++) {
+      for (let i = t * txnPuts; i < Math.min(keys, (t + 1) * txnPuts); i++) {
         success.push({ request_put: { key: Buffer.from(`/registry/pods/default/pod-${i}`), value } });
       }
       await client.kv.txn({ success });
-      const done = (t + 1) * TXN_PUTS;
+      const done = (t + 1) * txnPuts;
       if (done - reported >= 100_000) {
         reported = done;
         console.error(`  ${kind}: ${done} keys, rss ${mib((await processMemory(member.pid)).rss)}`);
@@ -81,6 +83,8 @@ async function load(kind: StoreKind, keys: number, root: string): Promise<Measur
 async function main(): Promise<void> {
   const i = process.argv.indexOf('--keys');
   const keys = i >= 0 ? Number(process.argv[i + 1]) : 1_000_000;
+  const j = process.argv.indexOf('--txn-puts');
+  const txnPuts = j >= 0 ? Number(process.argv[j + 1]) : 100;
   const root = await mkdtemp(path.join(tmpdir(), 'kubemu-bench-kvmem-'));
   const cleanup = (): void => {
     killAllMembers();
@@ -91,9 +95,9 @@ async function main(): Promise<void> {
   process.once('SIGTERM', cleanup);
   try {
     const results: Measured[] = [];
-    for (const kind of ['kvstore', 'etcd'] as const) results.push(await load(kind, keys, root));
+    for (const kind of ['kvstore', 'etcd'] as const) results.push(await load(kind, keys, txnPuts, root));
     console.log(`kvstore-memory: one member of each (single-member clusters, not 3), ${keys} keys of ~35 bytes with ${VALUE_BYTES}-byte values,`);
-    console.log(`written through the etcd3 client in txns of ${TXN_PUTS} puts, ${TXNS_IN_FLIGHT} in flight; RSS read from /proc/<pid>/status 3 s after the load`);
+    console.log(`written through the etcd3 client in txns of ${txnPuts} put(s), ${TXNS_IN_FLIGHT} in flight; RSS read from /proc/<pid>/status 3 s after the load`);
     console.log('');
     console.log('| system | keys held | load s | RSS | peak RSS (VmHWM) | JS heap used |');
     console.log('|---|---:|---:|---:|---:|---:|');
