@@ -27,6 +27,7 @@ export class Clients {
   /** Read request context -> the highest acknowledged index when the read was issued. */
   private readonly reads = new Map<string, number>();
   readsAnswered = 0;
+  private backoff = true;
 
   constructor(
     private readonly seed: number,
@@ -43,7 +44,7 @@ export class Clients {
     let value: string | undefined;
     for (const [v, p] of this.pending) {
       // Exponential backoff, as real clients do, so retries do not flood a slow group.
-      if (now - p.lastTry >= this.retryAfter * 2 ** Math.min(p.tries - 1, 2)) {
+      if (now - p.lastTry >= this.retryAfter * (this.backoff ? 2 ** Math.min(p.tries - 1, 2) : 1)) {
         value = v;
         break;
       }
@@ -77,6 +78,12 @@ export class Clients {
     this.maxAcked = Math.max(this.maxAcked, index);
     this.checker.observeAck(value, index);
     return value;
+  }
+
+  /** The network healed: every unanswered request is retried at once, then without backoff. */
+  healed(): void {
+    this.backoff = false;
+    for (const p of this.pending.values()) p.lastTry = -Infinity;
   }
 
   /** A linearizable read (ReadIndex, section 6.4 of the Raft thesis): returns its context. */

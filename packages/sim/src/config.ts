@@ -16,6 +16,8 @@ export interface SimConfig {
   tickJitter: number;
   /** Length of the safety phase in ticks. */
   safetyTicks: number;
+  /** Liveness: ticks after healing by which every running member follows one leader. */
+  leaderTicks: number;
   /** Liveness bound in ticks (plus time to ship the backlog): one leader, every request answered. */
   livenessTicks: number;
   network: NetworkFaults;
@@ -76,6 +78,7 @@ export function randomConfig(seed: number, rng: Rng): SimConfig {
     tickInterval,
     tickJitter: rng.pick([0, 1, 3]),
     safetyTicks: 1000,
+    leaderTicks: 15 * electionTick,
     livenessTicks: 30 * electionTick,
     network: {
       drop: hostile ? rng.pick([0, 0.01, 0.05, 0.15]) : 0,

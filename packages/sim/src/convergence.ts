@@ -5,40 +5,49 @@ import type { SimConfig } from './config';
 import type { Membership } from './membership';
 import type { SimNode } from './sim-node';
 
+export interface Convergence {
+  /** Every running node follows one leader of the highest term. */
+  leader: boolean;
+  converged: boolean;
+  /** What is still missing. */
+  missing: string;
+}
+
 /**
  * The liveness phase's goal: one leader that every node follows, no client request left
- * unanswered, every entry replicated, committed and applied everywhere. Returns 'converged' (after
- * the final whole-state checks) or what is still missing.
+ * unanswered, every entry replicated, committed and applied everywhere. Once reached, the final
+ * whole-state checks run.
  */
-export function checkConverged(nodes: readonly SimNode[], pending: number, checker: Checker, membership?: Membership): string {
-  if (membership !== undefined) {
-    if (!membership.settled) return 'a membership change is still pending';
-    const ids = nodes.map((n) => n.id);
-    if (ids.length !== membership.members.size || ids.some((id) => !membership.members.has(id))) {
-      return `running nodes ${ids.join(',')} are not the members ${[...membership.members].join(',')}`;
-    }
-  }
+export function checkConverged(nodes: readonly SimNode[], pending: number, checker: Checker, membership?: Membership): Convergence {
+  const waiting = (missing: string, leader = false): Convergence => ({ leader, converged: false, missing });
   const down = nodes.filter((n) => n.raw === undefined);
-  if (down.length > 0) return `nodes down: ${down.map((n) => n.id).join(',')}`;
-  const leaders = nodes.filter((n) => n.leaderTerm() !== undefined);
-  if (leaders.length !== 1) return `${leaders.length} leaders`;
+  if (down.length > 0) return waiting(`nodes down: ${down.map((n) => n.id).join(',')}`);
+  const members = membership === undefined ? nodes : nodes.filter((n) => membership.members.has(n.id));
+  const leaders = members.filter((n) => n.leaderTerm() !== undefined);
+  if (leaders.length !== 1) return waiting(`${leaders.length} leaders`);
   const leader = leaders[0] as SimNode;
   const lst = leader.raw?.status();
-  if (lst === undefined) return 'leader down';
-  for (const n of nodes) {
+  if (lst === undefined) return waiting('leader down');
+  for (const n of members) {
     const st = n.raw?.status();
     if (st === undefined || st.softState.lead !== leader.id || st.hardState.term !== lst.hardState.term) {
-      return `node ${n.id} does not follow leader ${leader.id} in term ${lst.hardState.term}`;
+      return waiting(`node ${n.id} does not follow leader ${leader.id} in term ${lst.hardState.term}`);
     }
   }
-  if (pending > 0) return `${pending} client requests unanswered`;
+  if (membership !== undefined) {
+    if (!membership.settled) return waiting('a membership change is still pending', true);
+    if (members.length !== nodes.length || members.length !== membership.members.size) {
+      return waiting(`running nodes ${nodes.map((n) => n.id).join(',')} are not the members ${[...membership.members].join(',')}`, true);
+    }
+  }
+  if (pending > 0) return waiting(`${pending} client requests unanswered`, true);
   const commit = lst.hardState.commit;
-  if (commit !== leader.disk.lastIndex()) return `leader commit ${commit} < last index ${leader.disk.lastIndex()}`;
+  if (commit !== leader.disk.lastIndex()) return waiting(`leader commit ${commit} < last index ${leader.disk.lastIndex()}`, true);
   for (const n of nodes) {
-    if (n.state.lastIndex !== commit) return `node ${n.id} applied ${n.state.lastIndex} of ${commit}`;
+    if (n.state.lastIndex !== commit) return waiting(`node ${n.id} applied ${n.state.lastIndex} of ${commit}`, true);
   }
   finalChecks(nodes, checker);
-  return 'converged';
+  return { leader: true, converged: true, missing: '' };
 }
 
 /** Whole-state checks once converged: identical state machines, every ack in place, Log Matching. */

@@ -28,6 +28,9 @@ export interface SimResult {
     proposed: number;
     acknowledged: number;
     committed: number;
+    /** Ticks after healing until one leader was followed by all. */
+    leaderTicks: number;
+    /** Ticks after healing until converged. */
     livenessTicks: number;
   };
 }

@@ -52,6 +52,17 @@ describe('simulation', () => {
     expect(changes).toBeGreaterThan(10);
   });
 
+  test('the liveness check fails a group that never elects a leader', () => {
+    const r = runSeed(3, {
+      configure: (c) => {
+        c.electionTick = 1_000_000; // nobody ever times out
+      },
+    });
+    expect(r.ok).toBe(false);
+    expect(r.violation?.invariant).toBe('liveness');
+    expect(r.violation?.detail).toMatch(/no leader/);
+  });
+
   test('seeds do real work: elections, commits, acknowledged proposals, crashes', () => {
     let crashes = 0;
     let acked = 0;

@@ -63,6 +63,8 @@ export class Simulation implements NodeEnv, FaultTarget, MembershipHost {
   private phase: 'safety' | 'liveness' | 'done' = 'safety';
   private livenessStart = 0;
   private livenessBound = 0;
+  /** Time from healing until every node followed one leader (-1: not yet). */
+  private leaderAfter = -1;
 
   constructor(
     readonly seed: number,
@@ -371,6 +373,7 @@ export class Simulation implements NodeEnv, FaultTarget, MembershipHost {
     this.livenessStart = this.time;
     this.network.healAll();
     this.network.faults = { ...this.config.network, drop: 0, duplicate: 0 };
+    this.clients.healed();
     // Removed members are shut down; the others all run from now on.
     for (const node of this.all) if (this.membership?.removed(node.id)) this.retireNow(node);
     for (const node of this.nodes) if (!node.up) this.restart(node);
@@ -383,12 +386,18 @@ export class Simulation implements NodeEnv, FaultTarget, MembershipHost {
     const c = this.config;
     this.membership?.retry();
     const verdict = checkConverged(this.nodes, this.clients.pending.size, this.checker, this.membership);
-    if (verdict === 'converged') {
+    if (this.leaderAfter < 0 && verdict.leader) this.leaderAfter = this.time - this.livenessStart;
+    if (verdict.converged) {
       this.phase = 'done';
       return;
     }
-    if (this.time - this.livenessStart >= this.livenessBound * c.tickInterval) {
-      this.checker.fail('liveness', `not converged ${this.livenessBound} ticks after healing: ${verdict}; ${describeProgress(this.nodes)}`);
+    const elapsed = this.time - this.livenessStart;
+    if (this.leaderAfter < 0 && elapsed >= c.leaderTicks * c.tickInterval) {
+      this.checker.fail('liveness', `no leader followed by all ${c.leaderTicks} ticks after healing: ${verdict.missing}; ${describeProgress(this.nodes)}`);
+      return;
+    }
+    if (elapsed >= this.livenessBound * c.tickInterval) {
+      this.checker.fail('liveness', `not converged ${this.livenessBound} ticks after healing: ${verdict.missing}; ${describeProgress(this.nodes)}`);
       return;
     }
     this.queue.push(this.time + c.tickInterval, { kind: 'probe' });
@@ -415,6 +424,7 @@ export class Simulation implements NodeEnv, FaultTarget, MembershipHost {
         proposed: this.clients.proposed,
         acknowledged: this.clients.acknowledged,
         committed: this.checker.committedIndex,
+        leaderTicks: this.leaderAfter < 0 ? -1 : Math.round(this.leaderAfter / this.config.tickInterval),
         livenessTicks: this.phase === 'safety' ? 0 : Math.round((this.time - this.livenessStart) / this.config.tickInterval),
       },
     };
