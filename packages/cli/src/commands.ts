@@ -56,7 +56,11 @@ export async function up(opts: GlobalOptions, services: string[], detach: boolea
   if (detach) return upDetached(target, opts);
   const supervisor = new Supervisor({ project, composeFile: target.composeFile, mode, runDir: target.runDir, only: services });
   const tail = supervisorOnly ? undefined : followAll(project.services.map((s) => ({ service: s.name, file: target.runDir.logFile(s.name) })), (s) => process.stdout.write(s));
+  let stopping = false;
   const stop = (): void => {
+    // npm and a terminal may both deliver Ctrl-C; down() is idempotent, the message need not repeat.
+    if (stopping) return;
+    stopping = true;
     console.error(`kubemu: stopping ${project.name}`);
     void supervisor.down().then(() => {
       tail?.stop();
