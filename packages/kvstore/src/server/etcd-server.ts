@@ -76,6 +76,8 @@ export class EtcdServer implements EtcdBackend {
   private lastSnapshotIndex = 0;
   private snapshotting = false;
   /** Client URLs and names peers told us in their hello (etcd publishes them through the log). */
+  /** State-machine snapshots restored from Raft (a follower catching up past the compacted log). */
+  snapshotsRestored = 0;
   private readonly peerAttributes = new Map<number, { name: string; clientURLs: string[] }>();
 
   private constructor(
@@ -314,6 +316,7 @@ export class EtcdServer implements EtcdBackend {
   private apply(entries: Entry[], snap: Snapshot | undefined): void {
     if (snap !== undefined) {
       this.sm.restore(snap.data);
+      this.snapshotsRestored++;
       this.lastSnapshotIndex = snap.metadata.index;
     }
     for (const e of entries) {

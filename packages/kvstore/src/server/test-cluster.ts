@@ -1,0 +1,119 @@
+/**
+ * A real 3-member cluster in this process for tests: three members with TCP peer transports on
+ * loopback ports chosen up front (the --initial-cluster must name them before anyone starts),
+ * each with its own data dir. Members can be stopped and started again on the same ports and
+ * data. Not exported from the package; tests import it directly.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { RealClock, SeededRng, silentLogger } from '@kubemu/base';
+import { parseInitialCluster } from './cluster-config';
+import type { MemberConfig } from './cluster-config';
+import { startClusterMember } from './cluster-member';
+import type { RunningClusterMember } from './cluster-member';
+import { MvccStateMachine } from './mvcc-state-machine';
+
+export interface ClusterSlot {
+  name: string;
+  dataDir: string;
+  clientPort: number;
+  peerPort: number;
+  /** "127.0.0.1:port", the form etcdctl and etcd3 dial. */
+  endpoint: string;
+  member: RunningClusterMember | undefined;
+}
+
+export interface TestClusterOptions {
+  size?: number;
+  snapshotCount?: number;
+  snapshotCatchUpEntries?: number;
+}
+
+async function freePort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
+  const addr = s.address();
+  await new Promise<void>((resolve) => s.close(() => resolve()));
+  if (typeof addr !== 'object' || addr === null) throw new Error('no port');
+  return addr.port;
+}
+
+export class TestCluster {
+  private constructor(
+    readonly slots: ClusterSlot[],
+    private readonly initialCluster: MemberConfig[],
+    private readonly root: string,
+    private readonly opts: TestClusterOptions,
+  ) {}
+
+  static async start(opts: TestClusterOptions = {}): Promise<TestCluster> {
+    const root = await mkdtemp(path.join(os.tmpdir(), 'kvstore-cluster-'));
+    const slots: ClusterSlot[] = [];
+    for (let i = 0; i < (opts.size ?? 3); i++) {
+      const clientPort = await freePort();
+      const peerPort = await freePort();
+      slots.push({ name: `etcd-${i}`, dataDir: path.join(root, `etcd-${i}`), clientPort, peerPort, endpoint: `127.0.0.1:${clientPort}`, member: undefined });
+    }
+    const spec = slots.map((s) => `${s.name}=http://127.0.0.1:${s.peerPort}`).join(',');
+    const cluster = new TestCluster(slots, parseInitialCluster(spec, 'kvstore-test'), root, opts);
+    await Promise.all(slots.map((_s, i) => cluster.startMember(i)));
+    return cluster;
+  }
+
+  async startMember(i: number): Promise<RunningClusterMember> {
+    const s = this.slots[i]!;
+    const clock = new RealClock();
+    s.member = await startClusterMember({
+      name: s.name,
+      dataDir: s.dataDir,
+      initialCluster: this.initialCluster,
+      listenPeerURL: `http://127.0.0.1:${s.peerPort}`,
+      advertiseClientURLs: [`http://127.0.0.1:${s.clientPort}`],
+      stateMachine: new MvccStateMachine(clock),
+      clock,
+      rng: new SeededRng(1000 + i * 7919 + Date.now()),
+      heartbeatMs: 50,
+      electionMs: 500,
+      ...(this.opts.snapshotCount === undefined ? {} : { snapshotCount: this.opts.snapshotCount }),
+      ...(this.opts.snapshotCatchUpEntries === undefined ? {} : { snapshotCatchUpEntries: this.opts.snapshotCatchUpEntries }),
+      listenClientURLs: [`http://127.0.0.1:${s.clientPort}`],
+      listenMetricsURLs: [],
+      logger: silentLogger(s.name),
+    });
+    return s.member;
+  }
+
+  async stopMember(i: number): Promise<void> {
+    const s = this.slots[i]!;
+    const m = s.member;
+    s.member = undefined;
+    await m?.stop();
+  }
+
+  running(): Array<ClusterSlot & { member: RunningClusterMember }> {
+    return this.slots.filter((s): s is ClusterSlot & { member: RunningClusterMember } => s.member !== undefined);
+  }
+
+  /** Waits until every running member knows the same leader; returns its slot index. */
+  async waitLeader(timeoutMs = 10_000): Promise<number> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const leads = this.running().map((s) => s.member.server.status());
+      const views = await Promise.all(leads);
+      const lead = views[0]?.leader ?? 0;
+      if (lead !== 0 && views.every((v) => v.leader === lead)) {
+        const at = this.slots.findIndex((s) => s.member?.server.memberId === lead);
+        if (at >= 0) return at;
+      }
+      if (Date.now() > deadline) throw new Error(`no agreed leader within ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  async destroy(): Promise<void> {
+    await Promise.all(this.slots.map((_s, i) => this.stopMember(i)));
+    await rm(this.root, { recursive: true, force: true });
+  }
+}
