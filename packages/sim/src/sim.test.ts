@@ -12,7 +12,7 @@ describe('simulation', () => {
     });
     if (failures.length > 0) console.log(failures.join('\n'));
     expect(failures).toEqual([]);
-  });
+  }, 300_000); // about 15 s on an idle 2-core machine; generous for a loaded one
 
   test('a seed replays exactly: same trace hash, same outcome', () => {
     for (const seed of [7, 42, 1234]) {
