@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * kubemu: compose without Docker. See README.md beside this package for the verbs and the design.
+ * kubemu: compose without Docker. packages/cli/README.md describes the verbs and the design choices.
  */
 import { constants } from 'node:os';
 import { parseArgs } from 'node:util';

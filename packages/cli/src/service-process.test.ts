@@ -47,6 +47,15 @@ describe('ServiceProcess restart policies', () => {
     expect(s.log.match(/run/g)).toHaveLength(3); // stdout went to the log file, appended
   });
 
+  it('a program that cannot be started counts as a failed exit', async () => {
+    const state: ServiceState = { name: 'svc', address: '127.0.0.1', status: 'starting', stoppedByUser: false, restarts: 0 };
+    const proc = new ServiceProcess(state, { kind: 'no' }, { argv: ['/nonexistent/kubemu-test'], env: {}, cwd: dir, logFile: path.join(dir, 'x.log') }, () => undefined, () => undefined);
+    proc.start();
+    await new Promise((r) => setTimeout(r, 100));
+    expect(state).toMatchObject({ status: 'exited', exitCode: 127 });
+    expect(proc.running).toBe(false);
+  });
+
   it('always: a clean exit is restarted too', async () => {
     const s = await settle({ kind: 'always' }, 'process.exit(0)', (st) => st.restarts >= 2 && st.status === 'running');
     expect(s.restarts).toBeGreaterThanOrEqual(2);

@@ -64,7 +64,11 @@ export class ServiceProcess {
     }
     this.child = child;
     this.startedAtMs = Date.now();
-    child.once('error', (err) => this.log(`${this.state.name}: cannot start: ${err.message}`));
+    child.once('error', (err) => {
+      this.log(`${this.state.name}: cannot start: ${err.message}`);
+      // A spawn that failed (no such program) emits no 'exit': treat it as exit 127, as a shell would.
+      if (child.pid === undefined) this.onExit(child, 127, null);
+    });
     child.once('exit', (code, signal) => this.onExit(child, code, signal));
     const pid = child.pid;
     this.state.status = pid === undefined ? 'exited' : 'running';
