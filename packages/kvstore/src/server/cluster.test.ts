@@ -130,3 +130,14 @@ test('a member that fell behind the compacted log catches up by snapshot', async
   await r.put('after-snapshot').value('ok');
   expect(await client(lead).get('after-snapshot').string()).toBe('ok');
 });
+
+test('a member restarted while a peer is down still lists that peer with its client URLs', async () => {
+  await cluster.stopMember(1);
+  await cluster.stopMember(2);
+  const m = await cluster.startMember(1);
+  const list = await m.server.memberList();
+  const two = list.members.find((x) => x.name === 'etcd-2');
+  expect(two?.clientURLs).toEqual([`http://127.0.0.1:${cluster.slots[2]!.clientPort}`]);
+  await cluster.startMember(2);
+  await cluster.waitLeader();
+});

@@ -28,6 +28,7 @@ import { clusterId as computeClusterId } from './cluster-config';
 import type { MemberConfig } from './cluster-config';
 import { decodeEntry, encodeEntry, requestSize } from './entry-codec';
 import { LEASE_KEEPALIVE, LEASE_TIME_TO_LIVE, forwardToLeader } from './leader-forwarding';
+import { MemberAttributesRecord } from './member-attributes';
 import { Proposals } from './proposals';
 import type { WatchableStateMachine } from './state-machine';
 
@@ -75,14 +76,14 @@ export class EtcdServer implements EtcdBackend {
   private readSeq = 0;
   private lastSnapshotIndex = 0;
   private snapshotting = false;
-  /** Client URLs and names peers told us in their hello (etcd publishes them through the log). */
   /** State-machine snapshots restored from Raft (a follower catching up past the compacted log). */
   snapshotsRestored = 0;
-  private readonly peerAttributes = new Map<number, { name: string; clientURLs: string[] }>();
 
   private constructor(
     private readonly opts: EtcdServerOptions,
     private readonly storage: DiskStorage,
+    /** Client URLs and names peers told us in their hello (etcd publishes them through the log). */
+    private readonly peerAttributes: MemberAttributesRecord,
   ) {
     const self = opts.members.find((m) => m.name === opts.name);
     if (self === undefined) throw new Error(`member ${opts.name} is not in --initial-cluster`);
@@ -144,7 +145,7 @@ export class EtcdServer implements EtcdBackend {
   static async start(opts: EtcdServerOptions): Promise<EtcdServer> {
     const logger = opts.logger ?? createLogger({ component: 'kvstore' });
     const storage = await DiskStorage.open(path.join(opts.dataDir, 'member'), { logger });
-    const server = new EtcdServer({ ...opts, logger }, storage);
+    const server = new EtcdServer({ ...opts, logger }, storage, await MemberAttributesRecord.load(opts.dataDir, logger));
     await server.driver.start();
     const voters = server.driver.status().confState.voters;
     // A lone member need not wait an election timeout to lead itself.
@@ -160,6 +161,7 @@ export class EtcdServer implements EtcdBackend {
     this.proposals.rejectAll(serverErrors.stopped);
     await this.opts.transport.close();
     await this.storage.close();
+    await this.peerAttributes.flush();
   }
 
   /** Resolves once this member knows a leader (tests and readiness). */
