@@ -6,7 +6,7 @@
  * namespaces the test created.
  */
 import { execFile, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -78,8 +78,21 @@ async function get(address: string, urlPath = '/'): Promise<string> {
   return res.text();
 }
 
+/** True when some source of the launcher (or of base, which it imports) is newer than its build. */
+function buildIsStale(): boolean {
+  // tsc -b writes the build info on every build, even when it re-emits only some files.
+  const info = path.join(root, 'packages', 'cli', 'tsconfig.tsbuildinfo');
+  const built = existsSync(cli) && existsSync(info) ? statSync(info).mtimeMs : 0;
+  return ['cli', 'base'].some((pkg) => {
+    const src = path.join(root, 'packages', pkg, 'src');
+    return readdirSync(src).some((f) => statSync(path.join(src, f)).mtimeMs > built);
+  });
+}
+
 beforeAll(() => {
-  // The launcher runs as its built binary: build it (incremental, a no-op when fresh).
+  // The launcher runs as its built binary: build it when a source changed (tsc -b is incremental,
+  // but even a no-op costs seconds on a loaded machine).
+  if (!buildIsStale()) return;
   const res = spawnSync('npx', ['tsc', '-b', 'packages/cli'], { cwd: root, encoding: 'utf8' });
   if (res.status !== 0) throw new Error(`build failed: ${res.stdout}${res.stderr}`);
 }, 60_000);
