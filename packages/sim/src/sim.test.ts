@@ -1,4 +1,4 @@
-import { formatFailure, runSeeds } from './runner';
+import { formatFailure, runSeeds, summaryLine } from './runner';
 import { runSeed } from './simulation';
 
 // The seeded simulation of Raft groups (TigerBeetle-style): every seed is a safety phase with
@@ -74,5 +74,13 @@ describe('simulation', () => {
     }
     expect(crashes).toBeGreaterThan(20);
     expect(acked).toBeGreaterThan(500);
+  });
+});
+
+describe('runner output', () => {
+  test('the summary line and a failure line', () => {
+    expect(summaryLine(2000, 0)).toBe('sim: 2000 seeds, 0 failures');
+    const r = runSeed(3, { configure: (c) => void (c.electionTick = 1_000_000) });
+    expect(formatFailure(r)).toMatch(/^FAIL seed=3: liveness .*npm run sim -- --seed 3/);
   });
 });
