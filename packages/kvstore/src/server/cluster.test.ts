@@ -97,6 +97,11 @@ test('lease grant, keepalive and time-to-live through a follower', async () => {
   const leader = statuses[0]!.Status.leader;
   expect(statuses.every((s) => s.Status.leader === leader && s.Status.raft_term === statuses[0]!.Status.raft_term)).toBe(true);
   expect(statuses.filter((s) => s.Status.header.member_id === leader)).toHaveLength(1);
+  // --cluster dials the member list's client URLs, scheme included, as ":authority" (authority-front.ts).
+  const cl = await etcdctl([`http://${endpoints[2]!}`], ['endpoint', 'status', '--cluster', '-w', 'json']);
+  const all = JSON.parse(cl.stdout) as Array<{ Endpoint: string; Status: { leader: number } }>;
+  expect(all.map((s) => s.Endpoint).sort()).toEqual(cluster.slots.map((s) => `http://${s.endpoint}`).sort());
+  expect(all.every((s) => s.Status.leader === leader)).toBe(true);
 });
 
 test('stopping the leader: a new leader, writes resume; restarted, it catches up', async () => {

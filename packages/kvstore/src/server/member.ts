@@ -3,7 +3,9 @@
  * HTTP health/metrics endpoint. main.ts builds one from flags; tests start one in-process.
  */
 import type * as grpc from '@grpc/grpc-js';
-import { createEtcdGrpcServer, listenGrpc, shutdownGrpc } from '../grpc/grpc-server';
+import { listenGrpcFront } from '../grpc/authority-front';
+import type { GrpcFront } from '../grpc/authority-front';
+import { createEtcdGrpcServer, shutdownGrpc } from '../grpc/grpc-server';
 import { hostPortOf } from './cluster-config';
 import { EtcdServer } from './etcd-server';
 import type { EtcdServerOptions } from './etcd-server';
@@ -32,13 +34,20 @@ export async function startMember(opts: MemberOptions): Promise<RunningMember> {
   });
   const clientPorts: number[] = [];
   const https: HttpEndpoints[] = [];
+  // Client ports are accepted by a front that hands each connection to grpc-js (authority-front.ts).
+  const fronts: GrpcFront[] = [];
   try {
-    for (const url of opts.listenClientURLs) clientPorts.push(await listenGrpc(grpcServer, hostPortOf(url)));
+    for (const url of opts.listenClientURLs) {
+      const front = await listenGrpcFront(grpcServer, hostPortOf(url));
+      fronts.push(front);
+      clientPorts.push(front.port);
+    }
     for (const url of opts.listenMetricsURLs) {
       const u = new URL(url);
       https.push(await startHttpEndpoints(server, u.hostname, Number(u.port)));
     }
   } catch (err) {
+    await Promise.all(fronts.map((f) => f.close()));
     await shutdownGrpc(grpcServer, 0);
     await Promise.all(https.map((h) => h.close()));
     await server.stop();
@@ -50,6 +59,7 @@ export async function startMember(opts: MemberOptions): Promise<RunningMember> {
     metricsPorts: https.map((h) => h.port),
     async stop() {
       await shutdownGrpc(grpcServer);
+      await Promise.all(fronts.map((f) => f.close()));
       await Promise.all(https.map((h) => h.close()));
       await server.stop();
     },
