@@ -41,6 +41,8 @@ export async function listenGrpcFront(server: grpc.Server, hostPort: string): Pr
   const front = net.createServer((s) => {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
+    // A reset during the handshake must not become an unhandled 'error' (it would end the process).
+    s.on('error', () => s.destroy());
     new Handshake(s, (sock) => injector.injectConnection(sock)).start();
   });
   const at = hostPort.lastIndexOf(':');

@@ -10,6 +10,9 @@
  *  - A broken connection is redialled with exponential backoff; pending forwarded requests on
  *    it fail at once rather than wait for their timeout.
  *  - A MsgSnap's outcome is reported once its frame was written (finish) or failed (failure).
+ *  - A connection we keep sending on while hearing nothing back from the peer for SILENCE_MS
+ *    (Raft answers every heartbeat and append) is closed: a partition drops packets without a
+ *    reset and TCP would retry for minutes; closing it reports the peer unreachable and redials.
  */
 import net from 'node:net';
 import { Backoff, deferred, silentLogger } from '@kubemu/base';
@@ -18,6 +21,9 @@ import { encodeMessage } from '@kubemu/raft';
 import type { Message, NodeId } from '@kubemu/raft';
 import { FrameDecoder, encodeHello, encodeRaftFrame, encodeRequest } from './frame-codec';
 import type { Hello, WireError } from './frame-codec';
+
+/** How long we may send to a peer without hearing from it before the connection is given up. */
+const SILENCE_MS = 5000;
 
 export interface PeerLinkOptions {
   peerId: NodeId;
@@ -29,6 +35,8 @@ export interface PeerLinkOptions {
   maxFrameBytes: number;
   maxBufferedBytes: number;
   onSnapshotStatus: (to: NodeId, status: 'finish' | 'failure') => void;
+  /** Clock time of the last frame received from this peer (on its own connection to us), or 0. */
+  lastHeard: () => number;
 }
 
 /** A forwarded call answered by the peer with an error. */
@@ -47,6 +55,8 @@ export class PeerLink {
   private queuedSnapshots: NodeId[] = [];
   private flushScheduled = false;
   private reconnectTimer: Timer | undefined;
+  private stallTimer: Timer | undefined;
+  private lastSendAt = 0;
   private readonly backoff: Backoff;
   private readonly logger: Logger;
   private urlIndex = 0;
@@ -100,6 +110,7 @@ export class PeerLink {
   close(): void {
     this.closed = true;
     this.reconnectTimer?.cancel();
+    this.stallTimer?.cancel();
     this.socket?.destroy();
     this.dropQueue();
   }
@@ -116,6 +127,7 @@ export class PeerLink {
       for (const to of snaps) this.opts.onSnapshotStatus(to, 'failure');
       return;
     }
+    this.lastSendAt = this.opts.clock.now();
     // A snapshot goes in the same single frame as the rest: heartbeats queued behind a large
     // snapshot wait for it to be written (acceptable while snapshots are small).
     s.write(encodeRaftFrame(batch), (err) => {
@@ -137,6 +149,7 @@ export class PeerLink {
       this.connected = true;
       this.backoff.reset();
       s.write(encodeHello(this.opts.hello));
+      this.watchStall(s);
       this.logger.info('peer: connected', { peer: this.opts.peerId.toString(16), url: url.href });
     });
     s.on('data', (chunk: Buffer) => {
@@ -160,6 +173,7 @@ export class PeerLink {
     });
     s.on('close', () => {
       connectTimer.cancel();
+      this.stallTimer?.cancel();
       const wasConnected = this.connected;
       this.connected = false;
       if (this.socket === s) this.socket = undefined;
@@ -169,6 +183,18 @@ export class PeerLink {
       this.urlIndex++;
       this.reconnectTimer = this.opts.clock.setTimeout(() => this.dial(), this.backoff.next());
     });
+  }
+
+  private watchStall(s: net.Socket): void {
+    const connectedAt = this.opts.clock.now();
+    this.stallTimer?.cancel();
+    this.stallTimer = this.opts.clock.setInterval(() => {
+      const heard = Math.max(this.opts.lastHeard(), connectedAt);
+      if (this.lastSendAt - heard > SILENCE_MS) {
+        this.logger.warn('peer: no answer from peer, closing the connection', { peer: this.opts.peerId.toString(16), unsent: s.writableLength });
+        s.destroy();
+      }
+    }, SILENCE_MS / 5);
   }
 
   private dropQueue(): void {

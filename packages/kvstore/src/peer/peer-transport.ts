@@ -56,6 +56,8 @@ export class PeerTransport implements Transport, PeerChannel {
   private readonly hellos = new Map<NodeId, Hello>();
   private requestHandler: ((from: NodeId, method: string, body: unknown) => Promise<unknown>) | undefined;
   private closed = false;
+  /** Clock time of the last frame from each peer, for the links' silence check. */
+  private readonly lastHeard = new Map<NodeId, number>();
 
   private constructor(
     private readonly opts: PeerTransportOptions,
@@ -78,6 +80,7 @@ export class PeerTransport implements Transport, PeerChannel {
           maxFrameBytes: opts.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES,
           maxBufferedBytes: opts.maxBufferedBytes ?? 64 * 1024 * 1024,
           onSnapshotStatus: (to, status) => this.snapshotHandler(to, status),
+          lastHeard: () => this.lastHeard.get(p.id) ?? 0,
         }),
       );
     }
@@ -173,6 +176,7 @@ export class PeerTransport implements Transport, PeerChannel {
           if (peer === undefined) peer = this.checkHello(f);
           else this.handle(peer, f, s);
         }
+        if (peer !== undefined) this.lastHeard.set(peer.from, this.opts.clock.now());
       } catch (err) {
         this.logger.error('peer: closing inbound connection after a malformed frame', { from: s.remoteAddress, error: String(err) });
         s.destroy();
