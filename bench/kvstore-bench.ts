@@ -14,7 +14,7 @@
  */
 import { rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { Etcd3 } from 'etcd3';
 import { killAllMembers, processMemory, startCluster } from './support/cluster';
@@ -85,13 +85,16 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', cleanup);
   process.once('SIGTERM', cleanup);
+  // Both systems share 2 cores with whatever else runs: the load average says how quiet it was.
+  const loadBefore = loadavg()[0] ?? NaN;
   try {
     console.error(`bench:kvstore: ${members} members each, ${ops} ops per row, temp dir ${root}`);
     const etcd = await benchSystem('etcd', members, ops, root, undefined);
     const kv = await benchSystem('kvstore', members, ops, root, cpuProf === undefined ? undefined : path.resolve(cpuProf));
 
     console.log(`kvstore vs etcd 3.4: ${members} members each on loopback, one after the other, one etcd3 client with all endpoints;`);
-    console.log(`${ops} ops per row (${KEY_BYTES}-byte keys, ${VALUE_BYTES}-byte values) after ${WARMUP_OPS} warm-up puts; member RSS after the run (MiB): etcd ${etcd.rss}, kvstore ${kv.rss}`);
+    console.log(`${ops} ops per row (${KEY_BYTES}-byte keys, ${VALUE_BYTES}-byte values) after ${WARMUP_OPS} warm-up puts; member RSS after the run (MiB): etcd ${etcd.rss}, kvstore ${kv.rss};`);
+    console.log(`1-min load average before/after: ${fmt(loadBefore, 1)}/${fmt(loadavg()[0] ?? NaN, 1)} on ${availableParallelism()} CPUs`);
     console.log('');
     console.log('| system | workload | ops/s | p50 ms | p99 ms |');
     console.log('|---|---|---:|---:|---:|');
