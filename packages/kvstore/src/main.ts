@@ -56,6 +56,7 @@ async function main(): Promise<void> {
     name,
     dataDir,
     initialCluster: members,
+    initialClusterState: f['initial-cluster-state'],
     listenPeerURL,
     advertiseClientURLs: list(f['advertise-client-urls']),
     stateMachine: new MvccStateMachine(clock, { minLeaseTtl: minLeaseTtlSeconds(electionMs) }),

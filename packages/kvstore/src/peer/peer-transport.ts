@@ -207,10 +207,19 @@ export class PeerTransport implements Transport, PeerChannel {
         if (m.to !== this.opts.selfId || m.from !== peer.from) {
           throw new Error(`message ${m.type} from ${m.from.toString(16)} to ${m.to.toString(16)} on the connection of ${peer.from.toString(16)}`);
         }
-        this.messageHandler?.(m);
+        this.deliver(m);
       }
     } else if (f.kind === 'request') {
       void this.serve(peer.from, f.id, f.method, f.body, s);
+    }
+  }
+
+  /** A receiver's failure is its own: logged, and the connection (a healthy one) stays up. */
+  private deliver(m: Message): void {
+    try {
+      this.messageHandler?.(m);
+    } catch (err) {
+      this.logger.error('peer: raft could not step a message', { from: m.from.toString(16), type: m.type, error: String(err) });
     }
   }
 

@@ -6,7 +6,7 @@
  * it was given in <data-dir>/cluster.json, and every later start with that data dir uses the
  * record and ignores the flags (etcd likewise ignores --initial-cluster once it has a WAL).
  */
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { access, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { InvalidArgumentError } from '@kubemu/base';
 import { PeerTransport } from '../peer/peer-transport';
@@ -20,6 +20,8 @@ export interface ClusterMemberOptions extends Omit<MemberOptions, 'transport' | 
   initialCluster: MemberConfig[];
   /** --listen-peer-urls (the first one is bound; port 0 picks a free port). */
   listenPeerURL: string;
+  /** --initial-cluster-state; only consulted when the data dir is empty. Default new. */
+  initialClusterState?: 'new' | 'existing';
 }
 
 export interface RunningClusterMember extends RunningMember {
@@ -47,7 +49,29 @@ export async function loadOrRecordMembers(dataDir: string, initial: MemberConfig
   return { members: initial, restarted: false };
 }
 
+/** Whether `dataDir` belongs to a member that started before (a membership record or a WAL). */
+async function hasRecord(dataDir: string): Promise<boolean> {
+  for (const p of [path.join(dataDir, CLUSTER_FILE), path.join(dataDir, 'member', 'wal')]) {
+    try {
+      await access(p);
+      return true;
+    } catch {
+      // try the next sign
+    }
+  }
+  return false;
+}
+
 export async function startClusterMember(opts: ClusterMemberOptions): Promise<RunningClusterMember> {
+  if (opts.initialClusterState === 'existing' && !(await hasRecord(opts.dataDir))) {
+    // etcd joins a running cluster here, after `member add` gave it a fresh id. kvstore has no
+    // member add, and rejoining under an old id with an empty log would contradict what the
+    // leader knows this member acknowledged (Raft's "commit out of range").
+    throw new InvalidArgumentError(
+      `--initial-cluster-state existing with an empty --data-dir ${opts.dataDir}: joining a running cluster (member add) is not supported; ` +
+        'restart with the member\'s old data dir, or found a new cluster with --initial-cluster-state new',
+    );
+  }
   const { members } = await loadOrRecordMembers(opts.dataDir, opts.initialCluster);
   const self = members.find((m) => m.name === opts.name);
   if (self === undefined) throw new InvalidArgumentError(`member ${opts.name} is not in the cluster (${members.map((m) => m.name).join(', ')})`);
