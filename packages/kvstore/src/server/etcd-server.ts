@@ -148,8 +148,15 @@ export class EtcdServer implements EtcdBackend {
     const server = new EtcdServer({ ...opts, logger }, storage, await MemberAttributesRecord.load(opts.dataDir, logger));
     await server.driver.start();
     const voters = server.driver.status().confState.voters;
-    // A lone member need not wait an election timeout to lead itself.
-    if (voters.length === 1 && voters[0] === server.memberId) server.driver.campaign();
+    // A lone member need not wait an election timeout to lead itself. Raft ignores a campaign
+    // while committed configuration changes are unapplied (the bootstrap entries at first), so
+    // wait for the committed log to be applied first.
+    if (voters.length === 1 && voters[0] === server.memberId) {
+      await server.driver.waitApplied(server.driver.status().hardState.commit);
+      // The core learns what was applied in advance(), right after the apply step: one turn later.
+      await new Promise((resolve) => setImmediate(resolve));
+      server.driver.campaign();
+    }
     server.leaseTimer = opts.clock.setInterval(() => server.revokeExpiredLeases(), 500);
     return server;
   }
