@@ -63,6 +63,21 @@ test('a put through a follower is readable linearizably on every member', async 
   for (let i = 0; i < 3; i++) expect(await client(i).get('/registry/pods/a').string()).toBe('one');
 });
 
+test('a lease granted through a follower keeps its TTL on the leader (clocks of members share no origin)', async () => {
+  const lead = await cluster.waitLeader();
+  const c = client((lead + 1) % 3);
+  const lease = c.lease(20, { autoKeepAlive: false });
+  const id = await lease.grant();
+  await lease.put('leased-via-follower').value('v');
+  // No keepalive: the deadline is the one the leader set when it applied the grant.
+  await new Promise((r) => setTimeout(r, 1200));
+  const ttl = await client(lead).leaseClient.leaseTimeToLive({ ID: id });
+  expect(Number(ttl.TTL)).toBeGreaterThan(15);
+  expect(Number(ttl.TTL)).toBeLessThanOrEqual(20);
+  expect(await client(lead).get('leased-via-follower').string()).toBe('v');
+  await lease.revoke();
+});
+
 test('lease grant, keepalive and time-to-live through a follower', async () => {
   const lead = await cluster.waitLeader();
   const c = client((lead + 2) % 3);

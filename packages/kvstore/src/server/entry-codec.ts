@@ -1,14 +1,18 @@
 /**
  * The replicated request: what one Raft log entry carries. JSON with byte strings as base64
- * ({"$b": "..."}), so entries stay readable in a WAL dump; `now` is the proposer's clock so that
- * lease expiry is computed identically on every member.
+ * ({"$b": "..."}), so entries stay readable in a WAL dump. It carries no time: clocks are
+ * per-process (monotonic, with different origins), so lease deadlines are computed by each member
+ * from its own clock when it applies the entry; only the leader acts on them.
  */
 import type { InternalRequest } from '../mvcc';
 
 export interface ReplicatedRequest {
-  /** Unique per proposer: the proposing member id and a counter, to find the waiting caller. */
+  /**
+   * Unique per proposer process: member id, a per-boot nonce and a counter. The nonce matters:
+   * after a restart the member re-applies its own earlier entries, whose ids must not match a
+   * new caller's.
+   */
   id: string;
-  now: number;
   req: InternalRequest;
 }
 

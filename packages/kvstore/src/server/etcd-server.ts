@@ -91,7 +91,10 @@ export class EtcdServer implements EtcdBackend {
     this.clusterId = computeClusterId(opts.members.map((m) => m.id));
     this.sm = opts.stateMachine;
     this.logger = opts.logger ?? silentLogger('etcd-server');
-    this.proposals = new Proposals(this.memberId.toString(16), opts.clock);
+    // A per-boot nonce in every proposal id: entries re-applied after a restart carry ids of the
+    // previous incarnation, which must never settle a new caller's request.
+    const boot = `${opts.clock.wallNow().toString(36)}${opts.rng.int(2 ** 30).toString(36)}`;
+    this.proposals = new Proposals(`${this.memberId.toString(16)}.${boot}`, opts.clock);
     const tickMs = opts.heartbeatMs ?? 100;
     const electionTick = Math.max(2, Math.round((opts.electionMs ?? 1000) / tickMs));
     this.requestTimeoutMs = 5000 + 2 * electionTick * tickMs;
@@ -303,7 +306,7 @@ export class EtcdServer implements EtcdBackend {
     const id = this.proposals.nextId();
     const done = this.proposals.wait(id, this.requestTimeoutMs, serverErrors.timeout);
     try {
-      await this.driver.propose(encodeEntry({ id, now: this.opts.clock.now(), req }));
+      await this.driver.propose(encodeEntry({ id, req }));
     } catch (err) {
       this.proposals.reject(id, mapRaftError(err));
     }
@@ -330,10 +333,11 @@ export class EtcdServer implements EtcdBackend {
     }
     for (const e of entries) {
       if (e.type !== 'Normal' || e.data.length === 0) continue;
-      const { id, now, req } = decodeEntry(e.data);
+      const { id, req } = decodeEntry(e.data);
       let res: InternalResponse;
       try {
-        res = this.sm.apply(req, { now });
+        // Lease deadlines come from this member's clock: clocks of different processes share no origin.
+        res = this.sm.apply(req, { now: this.opts.clock.now() });
       } catch (err) {
         // An expected failure changed nothing (the state machine's contract); anything else is fatal.
         if (!(err instanceof EtcdError)) throw err;

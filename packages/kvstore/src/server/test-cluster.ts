@@ -40,6 +40,17 @@ async function freePort(): Promise<number> {
   return addr.port;
 }
 
+/** A real clock whose monotonic origin is shifted, standing in for another process's clock. */
+class ProcessClock extends RealClock {
+  constructor(private readonly originMs: number) {
+    super();
+  }
+
+  override now(): number {
+    return super.now() + this.originMs;
+  }
+}
+
 export class TestCluster {
   private constructor(
     readonly slots: ClusterSlot[],
@@ -64,7 +75,9 @@ export class TestCluster {
 
   async startMember(i: number): Promise<RunningClusterMember> {
     const s = this.slots[i]!;
-    const clock = new RealClock();
+    // Members in one jest process would share performance.now()'s origin; separate processes do
+    // not, so each member gets its own, as it would in production.
+    const clock = new ProcessClock((i + 1) * 10_000_000);
     s.member = await startClusterMember({
       name: s.name,
       dataDir: s.dataDir,
