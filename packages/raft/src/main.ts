@@ -1,5 +1,5 @@
 /**
- * raft-demo: what exists of the cluster before the store (issue 3) - a Raft group of N members in
+ * raft-demo (`npm run demo:raft`): the Raft library on its own - a Raft group of N members in
  * one process, each with its own WAL and snapshot directory under --data-dir, talking over an
  * in-memory network. It proposes a value every --propose-every-ms, logs leader changes and a
  * status line as JSON, and with --chaos-every-ms crashes the leader (its driver stops mid-flight,
