@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { CorruptionError } from '@kubemu/base';
+import { SnapshotTemporarilyUnavailableError } from './errors';
 import type { Entry, HardState, Ready, Snapshot } from './types';
 import { DiskStorage } from './disk-storage';
 import { Snapshotter, snapshotName } from './snapshotter';
@@ -34,6 +35,25 @@ describe('DiskStorage', () => {
     expect(s.initialState()).toEqual({ hardState: { term: 0, vote: 0, commit: 0 }, confState: { voters: [], learners: [] } });
     expect([s.firstIndex(), s.lastIndex()]).toEqual([1, 0]);
     expect((await fs.readdir(path.join(dir, 'data'))).sort()).toEqual(['snap', 'wal']);
+    await s.close();
+  });
+
+  it('keeps only snapshot metadata in memory and reads the data from the file on demand', async () => {
+    const s = await DiskStorage.open(path.join(dir, 'data'));
+    await s.persistReady(ready({ hardState: { term: 1, vote: 1, commit: 10 }, entries: range(1, 10, 1) }));
+    const data = new TextEncoder().encode('app@8');
+    await s.createSnapshot(8, { voters: [1], learners: [] }, data);
+    expect(s.memory.snapshot().data.length).toBe(0);
+    expect(s.snapshot()).toEqual({ data, metadata: { index: 8, term: 1, confState: { voters: [1], learners: [] } } });
+    // A snapshot received from a leader: the file is written, memory again holds metadata only.
+    const received: Snapshot = { data: new TextEncoder().encode('app@20'), metadata: { index: 20, term: 2, confState: { voters: [1, 2], learners: [] } } };
+    await s.persistReady(ready({ hardState: { term: 2, vote: 0, commit: 20 }, snapshot: received }));
+    expect(s.memory.snapshot().data.length).toBe(0);
+    const file = path.join(dir, 'data', 'snap', snapshotName(2, 20));
+    await fs.rename(file, `${file}.away`);
+    expect(() => s.snapshot()).toThrow(SnapshotTemporarilyUnavailableError);
+    await fs.rename(`${file}.away`, file);
+    expect(s.snapshot()).toEqual(received);
     await s.close();
   });
 

@@ -1,11 +1,12 @@
 import * as path from 'node:path';
 import { CorruptionError, silentLogger } from '@kubemu/base';
+import { SnapshotOutOfDateError, SnapshotTemporarilyUnavailableError } from './errors';
 import type { Logger } from '@kubemu/base';
-import { MemoryStorage } from './storage';
+import { MemoryStorage, cloneConfState } from './storage';
 import type { Storage } from './storage';
 import type { ConfState, Entry, HardState, Ready, Snapshot } from './types';
 import { isEmptySnapshot } from './types';
-import { Snapshotter } from './snapshotter';
+import { Snapshotter, snapshotName } from './snapshotter';
 import { ensureDir } from './wal-fs';
 import { Wal } from './wal';
 
@@ -42,9 +43,18 @@ export interface DiskStorageOptions {
   keepSnapshots?: number;
 }
 
+/** The snapshot with its data left out: what the MemoryStorage of a DiskStorage holds. */
+function metadataOnly(snap: Snapshot): Snapshot {
+  return { metadata: snap.metadata, data: new Uint8Array(0) };
+}
+
 /**
  * Raft's stable storage on disk: `<dir>/wal/` (wal.ts) and `<dir>/snap/` (snapshotter.ts), served
  * to the core from a MemoryStorage that mirrors what is durable.
+ *
+ * The MemoryStorage holds the newest snapshot's metadata only: its data (the whole application
+ * state, possibly hundreds of MiB) is on disk, and snapshot() reads it back from the file when
+ * the core asks (a leader sending it to a lagging follower, the driver restoring on start).
  *
  * Invariants:
  *  - The MemoryStorage changes only after the disk write it mirrors completed, so the core never
@@ -57,6 +67,8 @@ export interface DiskStorageOptions {
  */
 export class DiskStorage implements Storage, ReadyPersister {
   private queue: Promise<unknown> = Promise.resolve();
+  /** The data snapshot() last read (or open() loaded), while something else still holds it. */
+  private cached: { index: number; data: WeakRef<Uint8Array> } | undefined;
 
   private constructor(
     readonly dir: string,
@@ -65,6 +77,7 @@ export class DiskStorage implements Storage, ReadyPersister {
     private readonly wal: Wal,
     private readonly snapshotter: Snapshotter,
     private readonly keepSnapshots: number,
+    private readonly logger: Logger,
   ) {}
 
   /** Opens (creating when absent) the data directory and loads the newest snapshot and the WAL after it. */
@@ -76,6 +89,7 @@ export class DiskStorage implements Storage, ReadyPersister {
     const { wal, created, hardState, entries, snapshot: marker } = await Wal.open(path.join(dir, 'wal'), walOpts);
     try {
       const memory = new MemoryStorage();
+      let loaded: Snapshot | undefined;
       const snaps = await snapshotter.list();
       if (created && snaps.length > 0) {
         // Starting afresh would forget this member's term and vote: refuse, an operator must look.
@@ -93,14 +107,18 @@ export class DiskStorage implements Storage, ReadyPersister {
             `${dir}: the WAL starts after snapshot ${marker.term}/${marker.index}, whose file in ${snapshotter.dir} is missing or corrupt`,
           );
         }
-        memory.applySnapshot(snap);
+        memory.applySnapshot(metadataOnly(snap));
+        loaded = snap;
       }
       memory.append(entries);
       memory.setHardState(hardState);
       if (hardState.commit > memory.lastIndex()) {
         throw new CorruptionError(`${dir}: commit index ${hardState.commit} is past the last log index ${memory.lastIndex()}`);
       }
-      return new DiskStorage(dir, memory, wal, snapshotter, opts.keepSnapshots ?? 5);
+      const storage = new DiskStorage(dir, memory, wal, snapshotter, opts.keepSnapshots ?? 5, logger);
+      // The driver's start() asks for the snapshot right away: spare it a second read if it can.
+      if (loaded !== undefined) storage.cached = { index: loaded.metadata.index, data: new WeakRef(loaded.data) };
+      return storage;
     } catch (err) {
       await wal.close();
       throw err;
@@ -127,8 +145,26 @@ export class DiskStorage implements Storage, ReadyPersister {
     return this.memory.firstIndex();
   }
 
+  /**
+   * The newest snapshot, its data read synchronously from its file (the core calls this only when
+   * it must send or restore one). Throws SnapshotTemporarilyUnavailableError, after logging why,
+   * when the file cannot be read or fails its checks: the core retries later.
+   */
   snapshot(): Snapshot {
-    return this.memory.snapshot();
+    const meta = this.memory.snapshot();
+    if (isEmptySnapshot(meta)) return meta;
+    const { index, term } = meta.metadata;
+    const cached = this.cached?.index === index ? this.cached.data.deref() : undefined;
+    if (cached !== undefined) return { metadata: meta.metadata, data: cached };
+    let data: Uint8Array;
+    try {
+      data = this.snapshotter.loadSync({ name: snapshotName(term, index), term, index }).data;
+    } catch (err) {
+      this.logger.error('disk-storage: cannot read the newest snapshot', { term, index, error: String(err) });
+      throw new SnapshotTemporarilyUnavailableError();
+    }
+    this.cached = { index, data: new WeakRef(data) };
+    return { metadata: meta.metadata, data };
   }
 
   /**
@@ -146,7 +182,7 @@ export class DiskStorage implements Storage, ReadyPersister {
       } else if (rd.hardState !== undefined || rd.entries.length > 0) {
         await this.wal.save(rd.hardState, rd.entries, { mustSync: rd.mustSync });
       }
-      applyReadyToMemory(this.memory, rd);
+      applyReadyToMemory(this.memory, snap === undefined ? rd : { ...rd, snapshot: metadataOnly(snap) });
       if (snap !== undefined) await this.releaseBelow(snap.metadata.index);
     });
   }
@@ -157,9 +193,14 @@ export class DiskStorage implements Storage, ReadyPersister {
    */
   createSnapshot(index: number, confState: ConfState, data: Uint8Array): Promise<Snapshot> {
     return this.serial(async () => {
-      const snap = this.memory.createSnapshot(index, confState, data);
+      const current = this.memory.snapshot().metadata.index;
+      if (index <= current) throw new SnapshotOutOfDateError(index, current);
+      const term = this.memory.term(index); // throws UnavailableError past the last index
+      const snap: Snapshot = { data, metadata: { index, term, confState: cloneConfState(confState) } };
+      // File and marker first: the core may read the snapshot back as soon as memory names it.
       await this.snapshotter.save(snap);
-      await this.wal.saveSnapshotMarker({ index, term: snap.metadata.term });
+      await this.wal.saveSnapshotMarker({ index, term });
+      this.memory.createSnapshot(index, confState, new Uint8Array(0));
       await this.snapshotter.purge(this.keepSnapshots);
       return snap;
     });

@@ -1,10 +1,10 @@
-import { promises as fs } from 'node:fs';
+import { readFileSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { CorruptionError, silentLogger } from '@kubemu/base';
 import type { Logger } from '@kubemu/base';
 import type { Snapshot } from './types';
 import { BinaryReader, BinaryWriter, crc32, readSnapshotMetadata, writeSnapshotMetadata } from './wal-codec';
-import { ensureDir, syncDir, writeFileAtomic } from './wal-fs';
+import { ensureDir, syncDir, writeFully } from './wal-fs';
 
 /**
  * Snapshot files: one file per snapshot, named `<term:016x>-<index:016x>.snap`, holding
@@ -51,14 +51,32 @@ export class Snapshotter {
     return new Snapshotter(dir, logger);
   }
 
-  /** Writes `snap` atomically and durably; when the promise resolves the file survives a crash. */
+  /**
+   * Writes `snap` atomically and durably; when the promise resolves the file survives a crash.
+   * The data is written as given, not copied into a file image: a snapshot may be hundreds of MiB.
+   */
   async save(snap: Snapshot): Promise<void> {
-    const body = new BinaryWriter(snap.data.length + 64);
-    writeSnapshotMetadata(body, snap.metadata);
-    body.bytes(snap.data);
-    const file = new BinaryWriter(body.length + HEADER_BYTES);
-    file.u32(MAGIC).u8(VERSION).u32(crc32(body.finish())).raw(body.finish());
-    await writeFileAtomic(path.join(this.dir, snapshotName(snap.metadata.term, snap.metadata.index)), file.finish());
+    const meta = new BinaryWriter(64);
+    writeSnapshotMetadata(meta, snap.metadata);
+    meta.u32(snap.data.length);
+    const metaBytes = meta.finish();
+    const header = new BinaryWriter(HEADER_BYTES);
+    header.u32(MAGIC).u8(VERSION).u32(crc32(snap.data, crc32(metaBytes)));
+    const headerBytes = header.finish();
+    // Written to `.tmp`, fsynced, renamed, directory fsynced: the `.snap` is complete or absent.
+    const file = path.join(this.dir, snapshotName(snap.metadata.term, snap.metadata.index));
+    const tmp = `${file}.tmp`;
+    const fh = await fs.open(tmp, 'w');
+    try {
+      await writeFully(fh, headerBytes, 0);
+      await writeFully(fh, metaBytes, headerBytes.length);
+      await writeFully(fh, snap.data, headerBytes.length + metaBytes.length);
+      await fh.datasync();
+    } finally {
+      await fh.close();
+    }
+    await fs.rename(tmp, file);
+    await syncDir(this.dir);
   }
 
   /** The snapshot files present, newest (highest index) first. */
@@ -75,21 +93,17 @@ export class Snapshotter {
   /** Reads one snapshot file; throws CorruptionError when it fails its checks. */
   async load(info: SnapshotFileInfo): Promise<Snapshot> {
     const file = path.join(this.dir, info.name);
-    const buf = await fs.readFile(file);
-    const fail = (reason: string): Error => new CorruptionError(`snapshot ${file}: ${reason}`);
-    if (buf.length < HEADER_BYTES) throw fail(`only ${buf.length} bytes`);
-    if (buf.readUInt32LE(0) !== MAGIC) throw fail('bad magic');
-    if (buf[4] !== VERSION) throw fail(`unsupported version ${buf[4]}`);
-    const body = buf.subarray(HEADER_BYTES);
-    if (crc32(body) !== buf.readUInt32LE(5)) throw fail('checksum mismatch');
-    const r = new BinaryReader(body, fail);
-    const metadata = readSnapshotMetadata(r);
-    const data = r.bytes();
-    r.end();
-    if (metadata.index !== info.index || metadata.term !== info.term) {
-      throw fail(`content is snapshot ${metadata.term}/${metadata.index}, not what the name says`);
-    }
-    return { metadata, data };
+    return parseSnapshotFile(file, info, await fs.readFile(file));
+  }
+
+  /**
+   * load(), synchronously: for DiskStorage.snapshot(), which the Raft core calls synchronously
+   * when a leader must send a snapshot to a follower. Throws CorruptionError when the file fails
+   * its checks and the fs error (ENOENT...) when it cannot be read.
+   */
+  loadSync(info: SnapshotFileInfo): Snapshot {
+    const file = path.join(this.dir, info.name);
+    return parseSnapshotFile(file, info, readFileSync(file));
   }
 
   /**
@@ -126,6 +140,25 @@ export class Snapshotter {
     for (const name of names) await fs.rename(path.join(this.dir, name), path.join(this.dir, `${name}.${suffix}`));
     if (names.length > 0) await syncDir(this.dir);
   }
+}
+
+function parseSnapshotFile(file: string, info: SnapshotFileInfo, buf: Buffer): Snapshot {
+  const fail = (reason: string): Error => new CorruptionError(`snapshot ${file}: ${reason}`);
+  if (buf.length < HEADER_BYTES) throw fail(`only ${buf.length} bytes`);
+  if (buf.readUInt32LE(0) !== MAGIC) throw fail('bad magic');
+  if (buf[4] !== VERSION) throw fail(`unsupported version ${buf[4]}`);
+  const body = buf.subarray(HEADER_BYTES);
+  if (crc32(body) !== buf.readUInt32LE(5)) throw fail('checksum mismatch');
+  const r = new BinaryReader(body, fail);
+  const metadata = readSnapshotMetadata(r);
+  const n = r.u32();
+  if (n !== r.remaining) throw fail(`data length ${n} disagrees with the ${r.remaining} bytes present`);
+  // A view of the file's buffer, not a copy: the data is nearly all of it.
+  const data = new Uint8Array(body.buffer, body.byteOffset + r.offset, n);
+  if (metadata.index !== info.index || metadata.term !== info.term) {
+    throw fail(`content is snapshot ${metadata.term}/${metadata.index}, not what the name says`);
+  }
+  return { metadata, data };
 }
 
 export function snapshotName(term: number, index: number): string {

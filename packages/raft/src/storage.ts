@@ -16,7 +16,13 @@ export interface Storage {
   term(index: number): number;
   lastIndex(): number;
   firstIndex(): number;
-  /** The most recent snapshot; the leader sends it to a follower that needs compacted entries. */
+  /**
+   * The most recent snapshot; the leader sends it to a follower that needs compacted entries, and
+   * the driver restores it on start. It may be read from disk on each call (DiskStorage keeps only
+   * the metadata in memory), so callers that need only the metadata should not call it in a loop.
+   * Throws SnapshotTemporarilyUnavailableError when the data cannot be produced now; the core
+   * tries again later.
+   */
   snapshot(): Snapshot;
 }
 
