@@ -59,6 +59,13 @@ export interface EtcdServerOptions {
   snapshotCount?: number;
   /** Entries kept in the log behind a snapshot for slow followers (etcd's snapshot-catchup-entries, 5000). */
   snapshotCatchUpEntries?: number;
+  /**
+   * Applied entry bytes that also trigger a snapshot (default 64 MiB), whichever of this and
+   * snapshotCount comes first: the log since the last snapshot is held in memory.
+   */
+  snapshotLogBytes?: number;
+  /** Bytes of entries kept behind a snapshot at most (default 64 MiB), as well as snapshotCatchUpEntries. */
+  snapshotCatchUpBytes?: number;
   logger?: Logger;
 }
 
@@ -76,6 +83,17 @@ export class EtcdServer implements EtcdBackend {
   private readSeq = 0;
   private lastSnapshotIndex = 0;
   private snapshotting = false;
+  /**
+   * Applied entries still in the log (indexes after compactedTo), oldest first from logHead:
+   * their indexes and the running total of applied entry bytes through each, for byte-bounded
+   * snapshots and compaction.
+   */
+  private logIndexes: number[] = [];
+  private logCumBytes: number[] = [];
+  private logHead = 0;
+  private appliedBytes = 0;
+  private bytesAtSnapshot = 0;
+  private compactedTo = 0;
   /** State-machine snapshots restored from Raft (a follower catching up past the compacted log). */
   snapshotsRestored = 0;
 
@@ -330,8 +348,17 @@ export class EtcdServer implements EtcdBackend {
       this.sm.restore(snap.data);
       this.snapshotsRestored++;
       this.lastSnapshotIndex = snap.metadata.index;
+      // The log before the snapshot is gone (a received one replaces it).
+      this.logIndexes = [];
+      this.logCumBytes = [];
+      this.logHead = 0;
+      this.bytesAtSnapshot = this.appliedBytes;
+      this.compactedTo = Math.max(this.compactedTo, snap.metadata.index);
     }
     for (const e of entries) {
+      this.appliedBytes += e.data.length;
+      this.logIndexes.push(e.index);
+      this.logCumBytes.push(this.appliedBytes);
       if (e.type !== 'Normal' || e.data.length === 0) continue;
       const { id, req } = decodeEntry(e.data);
       let res: InternalResponse;
@@ -351,22 +378,62 @@ export class EtcdServer implements EtcdBackend {
 
   private maybeSnapshot(): void {
     const applied = this.driver.appliedIndex();
-    if (this.snapshotting || applied - this.lastSnapshotIndex < (this.opts.snapshotCount ?? 10_000)) return;
+    if (this.snapshotting) return;
+    const byCount = applied - this.lastSnapshotIndex >= (this.opts.snapshotCount ?? 10_000);
+    const byBytes = this.appliedBytes - this.bytesAtSnapshot >= (this.opts.snapshotLogBytes ?? 64 * 1024 * 1024);
+    if (!byCount && !(byBytes && applied > this.lastSnapshotIndex)) return;
     this.snapshotting = true;
-    const data = this.sm.snapshot();
+    const bytesAtApplied = this.appliedBytes;
+    let data: Uint8Array | undefined = this.sm.snapshot();
     const cs = this.driver.status().confState;
-    // Keep some entries behind the snapshot so a slightly lagging follower catches up from the log.
-    const keep = this.opts.snapshotCatchUpEntries ?? 5000;
+    const compactTo = this.catchUpCompactIndex(applied);
     void this.storage
       .createSnapshot(applied, cs, data)
-      .then(() => (applied > keep ? this.storage.compact(applied - keep) : undefined))
       .then(() => {
+        data = undefined; // on disk now; DiskStorage reads it back when a follower needs it
         this.lastSnapshotIndex = applied;
+        this.bytesAtSnapshot = bytesAtApplied;
+        if (compactTo <= this.compactedTo) return undefined;
+        return this.storage.compact(compactTo).then(() => this.forgetLogTo(compactTo));
       })
       .catch((err: unknown) => this.logger.error('kvstore: snapshot failed', { error: String(err) }))
       .finally(() => {
         this.snapshotting = false;
       });
+  }
+
+  /**
+   * Where to compact behind a snapshot at `applied`: keep some entries so a slightly lagging
+   * follower catches up from the log, at most snapshotCatchUpEntries of them and at most
+   * snapshotCatchUpBytes (always compacting up to applied - snapshotCatchUpEntries).
+   */
+  private catchUpCompactIndex(applied: number): number {
+    const keep = this.opts.snapshotCatchUpEntries ?? 5000;
+    const maxBytes = this.opts.snapshotCatchUpBytes ?? 64 * 1024 * 1024;
+    let c = Math.max(0, applied - keep);
+    let end = this.logIndexes.length;
+    while (end > this.logHead && (this.logIndexes[end - 1] as number) > applied) end--;
+    if (end === this.logHead) return c;
+    const total = this.logCumBytes[end - 1] as number;
+    // The newest entry i (at or before applied) such that entries after it hold more than maxBytes.
+    for (let i = end - 1; i >= this.logHead; i--) {
+      if (total - (this.logCumBytes[i] as number) > maxBytes) {
+        c = Math.max(c, this.logIndexes[i] as number);
+        break;
+      }
+    }
+    return Math.min(c, applied);
+  }
+
+  /** Drops the size records of entries compacted out of the log. */
+  private forgetLogTo(index: number): void {
+    this.compactedTo = Math.max(this.compactedTo, index);
+    while (this.logHead < this.logIndexes.length && (this.logIndexes[this.logHead] as number) <= index) this.logHead++;
+    if (this.logHead > 4096) {
+      this.logIndexes = this.logIndexes.slice(this.logHead);
+      this.logCumBytes = this.logCumBytes.slice(this.logHead);
+      this.logHead = 0;
+    }
   }
 
   private revokeExpiredLeases(): void {
