@@ -1,0 +1,12 @@
+export type * from './types';
+export {
+  RESOURCES,
+  apiVersionOf,
+  qualifiedKind,
+  findResource,
+  resourceForKind,
+  lookupResource,
+  resourcesInCategory,
+  storeKey,
+} from './resources';
+export type { ResourceInfo, Verb, Subresource } from './resources';
