@@ -10,3 +10,5 @@ export {
   storeKey,
 } from './resources';
 export type { ResourceInfo, Verb, Subresource } from './resources';
+export { Quantity, QuantityParseError, QUANTITY_ERRORS, canonicalQuantity } from './quantity/quantity';
+export type { QuantityFormat } from './quantity/quantity';
