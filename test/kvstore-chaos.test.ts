@@ -16,7 +16,7 @@ import { checkLinearizable } from '@kubemu/sim';
 import { lostWrites } from './support/acked-writes';
 import { KvWorkload } from './support/kv-workload';
 import { KvstoreCluster, multiMemberSupported, supportsFlag } from './support/kvstore-cluster';
-import { canNetns, repoRoot, sleep, waitFor } from './support/kubemu-project';
+import { defaultMode, repoRoot, sleep, waitFor } from './support/kubemu-project';
 
 const enabled = multiMemberSupported();
 if (!enabled) console.warn('kvstore-chaos skipped: the built store cannot run 3 members yet (no peer transport)');
@@ -131,7 +131,7 @@ maybe('kvstore chaos: 3 members under faults, with a concurrent workload', () =>
     await converged('rolling restart');
   });
 
-  (canNetns ? test : test.skip)('partition of the leader from the others, then heal', async () => {
+  (defaultMode === 'netns' ? test : test.skip)('partition of the leader from the others, then heal', async () => {
     const leader = await cluster.waitLeader();
     const others = cluster.names.filter((n) => n !== leader);
     await cluster.project.must('partition', leader);

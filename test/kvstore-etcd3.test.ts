@@ -121,7 +121,7 @@ test('a key attached to a lease that is not kept alive expires after the TTL', a
 test(`member list: ${SIZE} members with names and URLs; status from each endpoint agrees on the leader`, async () => {
   const ml = await client.cluster.memberList({});
   expect(ml.members.map((m) => [m.name, m.peerURLs, m.clientURLs]).sort()).toEqual(
-    cluster.names.map((n) => [n, [`http://${n}:2380`], [`http://${n}:2379`]]),
+    cluster.names.map((n) => [n, [`http://${cluster.advertisedHost(n)}:2380`], [`http://${cluster.advertisedHost(n)}:2379`]]),
   );
   const statuses = await Promise.all(perMember.map((c) => c.maintenance.status({})));
   expect(new Set(statuses.map((s) => s.leader)).size).toBe(1);

@@ -155,7 +155,8 @@ maybe(`etcdctl 3.4 against a ${SIZE}-member kvstore`, () => {
     const lines = r.stdout.trim().split('\n').sort((a, b) => (a.split(', ')[2] ?? '').localeCompare(b.split(', ')[2] ?? ''));
     expect(lines).toHaveLength(SIZE);
     lines.forEach((line, i) => {
-      expect(line).toMatch(new RegExp(`^[0-9a-f]+, started, etcd-${i}, http://etcd-${i}:2380, http://etcd-${i}:2379, false$`));
+      const host = cluster.advertisedHost(`etcd-${i}`);
+      expect(line).toMatch(new RegExp(`^[0-9a-f]+, started, etcd-${i}, http://${host}:2380, http://${host}:2379, false$`));
     });
     expect(new Set(lines.map((l) => l.split(', ')[0])).size).toBe(SIZE);
   });
@@ -175,15 +176,15 @@ maybe(`etcdctl 3.4 against a ${SIZE}-member kvstore`, () => {
     for (const ep of cluster.endpoints) expect(health.stdout + health.stderr).toMatch(new RegExp(`${ep.replace(/\./g, '\\.')} is healthy: successfully committed proposal`));
   });
 
-  // Known defect (see the report): with --cluster, etcdctl dials the advertised URLs
-  // "http://etcd-N:2379" with the scheme, and the store answers RST_STREAM PROTOCOL_ERROR.
-  // Real etcd serves them. When the store is fixed this test fails: drop `.failing` then.
-  test.failing('endpoint status and health --cluster (advertised http:// URLs)', async () => {
+  test('endpoint status and health --cluster (the advertised http:// URLs from member list)', async () => {
     const st = await cluster.etcdctlInside(['endpoint', 'status', '--cluster']);
-    expect(st.stderr).toBe('');
-    expect(st.stdout.trim().split('\n')).toHaveLength(SIZE);
+    expect(st.code).toBe(0);
+    const rows = st.stdout.trim().split('\n');
+    expect(rows).toHaveLength(SIZE);
+    for (const n of cluster.names) expect(st.stdout).toContain(`http://${cluster.advertisedHost(n)}:2379, `);
     const health = await cluster.etcdctlInside(['endpoint', 'health', '--cluster']);
     expect(health.code).toBe(0);
+    for (const n of cluster.names) expect(health.stdout + health.stderr).toContain(`http://${cluster.advertisedHost(n)}:2379 is healthy`);
   });
 
   test('compaction: a read or watch below it fails with etcd\'s error, the latest value stays', async () => {

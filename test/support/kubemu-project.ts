@@ -16,6 +16,9 @@ export type LaunchMode = 'netns' | 'loopback';
 
 export const canNetns = process.getuid?.() === 0 && spawnSync('ip', ['-V']).status === 0;
 
+/** netns when we can, else loopback; KUBEMU_TEST_MODE=loopback forces loopback (to test that mode as root). */
+export const defaultMode: LaunchMode = process.env['KUBEMU_TEST_MODE'] === 'loopback' || !canNetns ? 'loopback' : 'netns';
+
 export interface Run {
   code: number;
   stdout: string;
@@ -75,7 +78,7 @@ export class KubemuProject {
   readonly mode: LaunchMode;
   private upDone = false;
 
-  constructor(readonly project: string, compose: (dir: string) => string, mode: LaunchMode = canNetns ? 'netns' : 'loopback') {
+  constructor(readonly project: string, compose: (dir: string) => string, mode: LaunchMode = defaultMode) {
     this.mode = mode;
     this.dir = mkdtempSync(path.join(os.tmpdir(), `kubemu-${project}-`));
     this.composeFile = path.join(this.dir, 'compose.yaml');

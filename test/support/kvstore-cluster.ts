@@ -94,6 +94,11 @@ export class KvstoreCluster {
     return `${a}:2379`;
   }
 
+  /** The host a member advertises: its name (netns mode), its address (loopback mode rewrites names). */
+  advertisedHost(name: string): string {
+    return this.project.mode === 'netns' ? name : this.endpoint(name).replace(/:2379$/, '');
+  }
+
   get endpoints(): string[] {
     return this.names.map((n) => this.endpoint(n));
   }
