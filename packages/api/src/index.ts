@@ -12,3 +12,22 @@ export {
 export type { ResourceInfo, Verb, Subresource } from './resources';
 export { Quantity, QuantityParseError, QUANTITY_ERRORS, canonicalQuantity } from './quantity/quantity';
 export type { QuantityFormat } from './quantity/quantity';
+export { Selector, LabelSelectorParseError, newRequirement, selectorFromLabelSelector, labelSelectorMatches } from './selectors/label-selector';
+export type { Requirement, LabelOperator, Labels } from './selectors/label-selector';
+export { parseLabelSelector } from './selectors/label-selector-parser';
+export {
+  FieldSelector,
+  FieldSelectorError,
+  parseFieldSelector,
+  supportedFields,
+  validateFieldSelector,
+  selectableFields,
+  SUPPORTED_FIELDS,
+} from './selectors/field-selector';
+export type { FieldRequirement, FieldOperator } from './selectors/field-selector';
+export * from './validation/field-errors';
+export { toStatus } from './validation/status';
+export type { InvalidStatus, StatusCauseJson } from './validation/status';
+export * from './validation/names';
+export { validateObjectMeta, validateObjectMetaUpdate, immutable, deepEqual } from './validation/object-meta';
+export type { NameValidator, ObjectMetaOptions } from './validation/object-meta';
