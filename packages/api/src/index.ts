@@ -37,3 +37,16 @@ export { validateService, validateServiceUpdate } from './validation/service';
 export * from './validation/workloads';
 export * from './validation/config';
 export { isValidPortName } from './validation/common';
+export {
+  applyDefaults,
+  defaultPod,
+  defaultService,
+  defaultDeployment,
+  defaultReplicaSet,
+  defaultStatefulSet,
+  defaultDaemonSet,
+  defaultJob,
+  defaultCronJob,
+  defaultNamespace,
+} from './defaults/defaults';
+export { defaultImagePullPolicy, defaultPodSpecInPlace } from './defaults/pod';

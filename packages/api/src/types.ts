@@ -36,6 +36,7 @@ export type Pod = Wire<k8s.V1Pod>;
 export type PodSpec = Wire<k8s.V1PodSpec>;
 export type PodTemplateSpec = Wire<k8s.V1PodTemplateSpec>;
 export type Container = Wire<k8s.V1Container>;
+export type Probe = Wire<k8s.V1Probe>;
 export type ContainerPort = Wire<k8s.V1ContainerPort>;
 export type ResourceRequirements = Wire<k8s.V1ResourceRequirements>;
 export type Service = Wire<k8s.V1Service>;
