@@ -1,3 +1,4 @@
+import type { Pod } from './types';
 import { RESOURCES, lookupResource, resourceForKind, storeKey, qualifiedKind, resourcesInCategory, findResource } from './resources';
 
 function byResource(name: string) {
@@ -54,5 +55,14 @@ describe('resource registry', () => {
   it('has no duplicate short names or resources within a group', () => {
     const names = RESOURCES.flatMap((r) => [...r.shortNames, `${r.group}/${r.resource}`]);
     expect(new Set(names).size).toBe(names.length);
+  });
+});
+
+describe('object types', () => {
+  it('type timestamps as the RFC 3339 strings of the wire, not Date', () => {
+    // A compile-time check as much as a run-time one: tsc rejects this file if Wire<> keeps Date.
+    const pod: Pod = { metadata: { name: 'p', creationTimestamp: '2024-01-01T00:00:00Z' }, spec: { containers: [] } };
+    const ts: string | undefined = pod.metadata?.creationTimestamp;
+    expect(ts).toBe('2024-01-01T00:00:00Z');
   });
 });

@@ -1,6 +1,6 @@
 // Defaulting for every kind that has defaults: pure functions returning a defaulted copy, with the
 // values kube-apiserver 1.32 fills in (compare `kubectl get -o yaml` of a freshly created object).
-import type { CronJob, DaemonSet, Deployment, Job, KubeObject, Namespace, Pod, ReplicaSet, Secret, Service, StatefulSet } from '../types';
+import type { CronJob, DaemonSet, Deployment, Job, KubeObject, Namespace, ReplicaSet, ReplicationController, Secret, Service, StatefulSet } from '../types';
 import { defaultPodInPlace, defaultPodTemplateInPlace } from './pod';
 
 function defaultServiceInPlace(svc: Service): void {
@@ -106,7 +106,7 @@ const BY_KIND: Record<string, (obj: never) => void> = {
   Service: defaultServiceInPlace,
   Deployment: defaultDeploymentInPlace,
   ReplicaSet: defaultReplicaSetInPlace,
-  ReplicationController: (rc: { spec?: { replicas?: number; template?: Pod } }) => {
+  ReplicationController: (rc: ReplicationController) => {
     const s = (rc.spec ??= {});
     s.replicas ??= 1;
     defaultPodTemplateInPlace(s.template);
