@@ -4,6 +4,7 @@ export { MemoryStorage, limitSize, cloneConfState } from './storage';
 export type { Storage } from './storage';
 export * from './describe';
 export { RawNode } from './raw-node';
+export { ReadyOrder } from './ready-order';
 export type { RaftConfig, Status, Progress } from './raw-node';
 export type { ReadOnlyOption } from './read-only';
 export type { ProgressStateType } from './progress';

@@ -2,6 +2,7 @@ import { KubemuError, asError, deferred, silentLogger } from '@kubemu/base';
 import type { Clock, Deferred, Logger, Timer } from '@kubemu/base';
 import type { ReadyPersister } from './disk-storage';
 import { RawNode } from './raw-node';
+import { ReadyOrder } from './ready-order';
 import type { RaftConfig, Status } from './raw-node';
 import type { Transport } from './transport';
 import type { ConfChange, ConfState, Entry, Message, NodeId, Ready, ReadState, Snapshot } from './types';
@@ -46,9 +47,13 @@ type State = 'new' | 'running' | 'stopped' | 'failed';
  * Runs a RawNode: ticks it on a clock, steps what the transport delivers, and handles its Readys.
  *
  * Invariants:
- *  - One Ready at a time, each handled in order: persist (awaited, fsynced when mustSync), THEN
- *    send, then apply, then advance. Sending only after persisting is what makes a vote or an
- *    append acknowledgement safe: a peer never hears of state a crash could take back.
+ *  - One Ready at a time, each handled in order: the leader's replication messages of its term
+ *    (ReadyOrder), then persist (awaited, fsynced when mustSync), THEN every other message,
+ *    then apply, then advance. A vote or an acknowledgement must never precede the state it
+ *    vouches for: a peer never hears of state a crash could take back. A leader's MsgApp
+ *    vouches for nothing durable on the leader (its own copy counts toward commitment only
+ *    after advance), so it goes out while the leader's write is in flight (thesis §10.2.1).
+ *  - advance(rd) is called only after rd was persisted: it tells the core rd.entries are durable.
  *  - Nothing is re-entrant: ticks, messages and proposals that arrive while a Ready is in flight
  *    only change the core, and the loop picks their output up in its next iteration.
  *  - Any failure to persist or apply is fatal (crash-only): the driver stops and reports it,
@@ -56,6 +61,7 @@ type State = 'new' | 'running' | 'stopped' | 'failed';
  */
 export class RaftNodeDriver {
   readonly raw: RawNode;
+  private readonly order: ReadyOrder;
   private state: State = 'new';
   private failure: Error | undefined;
   private ticker: Timer | undefined;
@@ -75,6 +81,8 @@ export class RaftNodeDriver {
 
   constructor(private readonly opts: RaftNodeDriverOptions) {
     this.raw = new RawNode(opts.raft);
+    const st = this.raw.status();
+    this.order = new ReadyOrder(st.id, st.softState.raftState, st.hardState.term);
     this.tickMs = opts.tickMs ?? 100;
     this.logger = opts.logger ?? silentLogger('raft-node');
     this.applied = Math.max(opts.raft.applied ?? 0, 0);
@@ -247,11 +255,14 @@ export class RaftNodeDriver {
     try {
       while (this.state === 'running' && this.raw.hasReady()) {
         const rd = this.raw.ready();
+        const { early, late } = this.order.split(rd);
+        // Overlap the leader's fsync with the followers' (see ReadyOrder for why this is safe).
+        this.send(early);
         await this.opts.persister.persistReady(rd);
         // Stopped while persisting: what is durable stays, the rest is redone after a restart.
         if (this.state !== 'running') return;
         if (rd.softState !== undefined) this.noteLeader(rd.softState.lead);
-        this.send(rd.messages);
+        this.send(late);
         await this.applyReady(rd);
         this.raw.advance(rd);
         this.answerReads(rd.readStates);

@@ -43,6 +43,15 @@ export class RaftLog {
     return this.unstable.maybeLastIndex() ?? this.storage.lastIndex();
   }
 
+  /**
+   * The last index the driver has reported durable (advance): everything before the unstable
+   * tail. A leader's own copy counts toward commitment only up to here (thesis §10.2.1: the
+   * leader writes in parallel with replication). A leader never has an unstable snapshot.
+   */
+  durableLastIndex(): number {
+    return this.unstable.offset - 1;
+  }
+
   lastTerm(): number {
     const t = this.term(this.lastIndex());
     if (t === undefined) throw new Error(`raft log: term of last index ${this.lastIndex()} unavailable`);

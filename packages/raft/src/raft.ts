@@ -6,7 +6,7 @@ import { switchToConfig } from './membership';
 import { RaftLog } from './raft-log';
 import { ReadOnly } from './read-only';
 import { stepCandidate, stepFollower, tickElection } from './step-follower';
-import { stepLeader, tickHeartbeat } from './step-leader';
+import { commitAdvanced, stepLeader, tickHeartbeat } from './step-leader';
 import { ProgressTracker } from './tracker';
 import type { Entry, HardState, Message, NodeId, ReadState, SoftState, StateType } from './types';
 import { NONE, isEmptyHardState, message } from './types';
@@ -27,7 +27,8 @@ export type TickFn = (r: Raft) => void;
  *   and is persisted (HardState) before the vote is sent, which the Ready order guarantees.
  * - `lead` is a node this one has heard from as leader in `term`, or NONE.
  * - In Leader state the tracker holds progress for every member and this node's match is its
- *   own last index.
+ *   own last DURABLE index (advance() moves it), never an entry only in memory: the driver may
+ *   send entries before the leader's own write of them completes (§10.2.1).
  */
 export class Raft {
   readonly id: NodeId;
@@ -199,9 +200,12 @@ export class Raft {
     this.abortLeaderTransfer();
     this.trk.resetVotes();
     const last = this.raftLog.lastIndex();
+    // Our own match is what is durable, not what is in memory: entries handed out in a Ready
+    // that has not been advanced yet may still be lost in a crash (see ownEntriesDurable).
+    const durable = this.raftLog.durableLastIndex();
     this.trk.visit((id, pr) => {
       pr.reset(last + 1);
-      if (id === this.id) pr.match = last;
+      if (id === this.id) pr.match = durable;
     });
     this.pendingConfIndex = 0;
     // Read requests belong to a leadership; a new term drops them and clients retry.
@@ -278,17 +282,27 @@ export class Raft {
 
   // ---- log and commit ----
 
-  /** Appends entries of the current term as leader and counts our own copy toward commit. */
+  /** Appends entries of the current term as leader (not yet counted toward commit: see below). */
   appendEntry(es: Entry[]): void {
-    let li = this.raftLog.lastIndex();
+    const li = this.raftLog.lastIndex();
     const stamped = es.map((e, i) => ({ ...e, term: this.term, index: li + 1 + i }));
-    li = this.raftLog.append(stamped);
-    // The leader counts its own copy before it is durable. This is safe because nothing that
-    // depends on the new commit index leaves the node before the entries are persisted: the
-    // committed entries are applied, and the commit index is sent to followers, only from a
-    // Ready that also carries (or follows) these entries, and the driver persists first.
-    this.trk.progress.get(this.id)?.maybeUpdate(li);
-    this.maybeCommit();
+    // Our own copy is NOT counted here: the driver may send these entries to followers while
+    // it is still writing them (§10.2.1), so they count toward commitment only once advance()
+    // reports them durable (ownEntriesDurable). Otherwise a leader crashing before its write
+    // completes could have counted itself in a majority that no longer holds the entry.
+    this.raftLog.append(stamped);
+  }
+
+  /**
+   * advance() reported our log durable up to raftLog.durableLastIndex(). As leader, our own copy
+   * now counts toward commitment; a new commit index is broadcast at once so followers do not
+   * wait for the next heartbeat to learn it.
+   */
+  ownEntriesDurable(): void {
+    if (this.state !== 'Leader') return;
+    const pr = this.trk.progress.get(this.id);
+    if (pr === undefined || !pr.maybeUpdate(this.raftLog.durableLastIndex())) return;
+    if (this.maybeCommit()) commitAdvanced(this);
   }
 
   /** §5.3/§5.4.2: advance commit to the majority match, if that entry is of our term. */

@@ -40,17 +40,25 @@ describe('RawNode and Ready', () => {
     expect(rd.hardState).toMatchObject({ term: 2, vote: 1 });
     expect(rd.mustSync).toBe(true);
     storage.append(rd.entries);
+    // advance() says the empty entry of term 2 is durable: the lone voter commits it now.
     node.advance(rd);
     node.propose(new TextEncoder().encode('x'));
     rd = node.ready();
     expect(rd.softState).toBeUndefined();
-    expect(rd.hardState).toEqual({ term: 2, vote: 1, commit: 3 });
+    expect(rd.hardState).toEqual({ term: 2, vote: 1, commit: 2 });
     expect(rd.entries).toHaveLength(1);
-    // A lone voter commits at once; the driver persists before applying, so the entry is
-    // also in this Ready's committed entries.
-    expect(rd.committedEntries.map((e) => e.index)).toEqual([3]);
+    // A leader never commits its own entry before it is durable (§10.2.1), even alone: 'x'
+    // is to be persisted here and comes out as committed only after this Ready's advance.
+    expect(rd.committedEntries.map((e) => e.index)).toEqual([2]);
     expect(rd.mustSync).toBe(true);
     storage.append(rd.entries);
+    node.advance(rd);
+    rd = node.ready();
+    expect(rd.hardState).toEqual({ term: 2, vote: 1, commit: 3 });
+    expect(rd.entries).toHaveLength(0);
+    expect(rd.committedEntries.map((e) => e.index)).toEqual([3]);
+    // Only the commit index changed: no fsync needed.
+    expect(rd.mustSync).toBe(false);
     node.advance(rd);
     expect(node.hasReady()).toBe(false);
     expect(node.status().applied).toBe(3);

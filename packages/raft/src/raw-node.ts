@@ -39,8 +39,9 @@ export interface Status {
  * advance).
  *
  * Everything produced before ready() is in that Ready, and a message is never handed out before
- * the entries or hard state it depends on: both leave in the same Ready, persisted first. Output
- * produced after ready() (even before advance) waits for the next Ready.
+ * the entries or hard state it depends on: both leave in the same Ready, persisted first (a
+ * leader's replication messages excepted, see ReadyOrder: they depend on nothing durable on the
+ * leader). Output produced after ready() (even before advance) waits for the next Ready.
  */
 export class RawNode {
   private readonly raft: Raft;
@@ -144,9 +145,9 @@ export class RawNode {
     const entries = log.nextUnstableEntries();
     const committedEntries = log.nextCommittedEntries();
     const snapshot = log.nextUnstableSnapshot();
-    // Committed entries may include entries of `entries` (a leader commits entries it has not
-    // persisted yet, and a follower learns commit together with the entries). That is fine
-    // because the driver persists before it applies.
+    // Committed entries may include entries of `entries` (a follower learns commit together
+    // with the entries). That is fine because the driver persists before it applies. A leader
+    // never commits entries it has not persisted: its own copy counts only after advance().
     const rd: Ready = { readStates: r.readStates, entries, committedEntries, messages: r.msgs, mustSync: false };
     const ss = r.softState();
     if (!softStateEqual(ss, this.prevSoftState)) {
@@ -181,11 +182,21 @@ export class RawNode {
    * The Ready was persisted, sent and applied: its entries leave the unstable log (they are read
    * from Storage from now on) and `applied` moves. Entries replaced since ready() stay unstable
    * because stableTo checks the term.
+   *
+   * Calling advance(rd) is also the statement that rd.entries are durable: a leader counts its
+   * own copy of them toward commitment only from here (never when it appends them), which is
+   * what allows the driver to send a leader's MsgApp before its own write completes (thesis
+   * §10.2.1). If that moves the commit index, the new index is broadcast in the next Ready,
+   * and a single-voter group's next Ready carries the entries as committed.
    */
   advance(rd: Ready): void {
     const log = this.raft.raftLog;
     const lastEntry = rd.entries[rd.entries.length - 1];
-    if (lastEntry !== undefined) log.stableTo(lastEntry.index, lastEntry.term);
+    if (lastEntry !== undefined) {
+      log.stableTo(lastEntry.index, lastEntry.term);
+      // This is the acknowledgement of the leader's own write: only now does its copy count.
+      this.raft.ownEntriesDurable();
+    }
     if (rd.snapshot !== undefined) log.stableSnapTo(rd.snapshot.metadata.index);
     const lastCommitted = rd.committedEntries[rd.committedEntries.length - 1];
     if (lastCommitted !== undefined) {

@@ -101,9 +101,7 @@ export function stepLeader(r: Raft, m: Message): ProposalDroppedError | null {
           pr.inflights.freeLE(m.index);
         }
         if (r.maybeCommit()) {
-          releasePendingReadIndexMessages(r);
-          // Tell everyone the new commit index.
-          bcastAppend(r);
+          commitAdvanced(r);
         } else if (wasPaused) {
           // The ack unblocked a paused follower; resume sending.
           sendAppend(r, m.from);
@@ -231,6 +229,16 @@ function serveReadIndex(r: Raft, m: Message): void {
   // and followers ignore vote requests while they hear from us; the lease stands in for the
   // heartbeat round, trading safety under clock drift for latency.
   answerReadIndex(r, m, r.raftLog.committed);
+}
+
+/**
+ * The leader's commit index moved (a follower's ack, or our own entries became durable): the
+ * first commit of our term releases reads held back by handleReadIndex, and everyone hears of
+ * the new commit index.
+ */
+export function commitAdvanced(r: Raft): void {
+  releasePendingReadIndexMessages(r);
+  bcastAppend(r);
 }
 
 /** Called when commit advances: the first commit of our term releases reads held back by handleReadIndex. */

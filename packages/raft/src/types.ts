@@ -114,8 +114,11 @@ export type SnapshotStatus = 'finish' | 'failure';
  *  1. persist `snapshot` first (it replaces the log), then `entries` (appended, replacing any
  *     conflicting suffix) and `hardState`, fsyncing when `mustSync` is set;
  *  2. only then send `messages` (a vote or an acknowledgement must never precede the state it vouches for);
+ *     the one exception: a leader's MsgApp/MsgHeartbeat/MsgSnap/MsgTimeoutNow of its current term
+ *     may be sent before step 1 completes (thesis §10.2.1; ReadyOrder splits them out), because
+ *     the leader counts its own copy of an entry toward commitment only at advance;
  *  3. apply `snapshot` (if any), then `committedEntries`, in order;
- *  4. call advance(rd).
+ *  4. call advance(rd), which also acknowledges `entries` as durable, so only after step 1.
  */
 export interface Ready {
   /** Present only when it changed since the last Ready. */

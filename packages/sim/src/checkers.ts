@@ -16,6 +16,7 @@ export type Invariant =
   | 'ack-lost' // an acknowledged proposal stays at its index everywhere
   | 'committed-truncated' // no durable log ever drops an entry known to be committed
   | 'durable-state' // term never decreases, one vote per term, commit within the log
+  | 'leader-self-count' // a leader counts its own copy toward commit only once durable (thesis 10.2.1)
   | 'read-linearizable' // a ReadIndex read point covers every write acknowledged before it
   | 'liveness' // healed, a leader emerges and every pending proposal commits in bound
   | 'core-error'; // the core threw or broke its contract
@@ -193,6 +194,18 @@ export class Checker {
       this.fail('durable-state', `node ${node} commit ${hs.commit} beyond its durable log (last ${lastIndex})`);
     }
     this.durable.set(node, { ...hs });
+  }
+
+  /**
+   * A leader sends entries before its own write of them completes, so its own match (its vote
+   * toward commitment) must never run ahead of its disk; otherwise a crash before the write
+   * completes leaves a "majority" that never held the entry. Checked whenever a leader is about
+   * to hand out a Ready, i.e. with its write possibly still to come.
+   */
+  observeLeaderSelfMatch(node: NodeId, term: number, match: number, durableLastIndex: number): void {
+    if (match > durableLastIndex) {
+      this.fail('leader-self-count', `leader ${node} (term ${term}) counts itself at ${match} with only ${durableLastIndex} on its disk`);
+    }
   }
 
   /** State Machine Safety, and acknowledged proposals staying where they were acknowledged. */

@@ -1,20 +1,31 @@
 import type { Rng } from '@kubemu/base';
 import { silentLogger } from '@kubemu/base';
 import type { ConfState, Entry, HardState, Message, NodeId, Ready, Snapshot } from '@kubemu/raft';
-import { MemoryStorage, RawNode, cloneConfState, decodeConfChange, isEmptyHardState, isEmptySnapshot } from '@kubemu/raft';
+import { MemoryStorage, RawNode, ReadyOrder, cloneConfState, decodeConfChange, isEmptyHardState, isEmptySnapshot } from '@kubemu/raft';
 import type { Checker, ElectorView, LogView } from './checkers';
 import type { SimConfig } from './config';
 import { AppliedList, entryKey } from './state-machine';
 import type { Trace } from './trace';
 
 /**
- * Where a crash interrupts the handling of a Ready (docs/raft-api.md: persist, send, apply,
- * advance). 'mid-persist' is a torn write: a prefix of the entries reached the disk, the hard
- * state did not. 'mid-send' lets a random subset of the messages out.
+ * Where a crash interrupts the handling of a Ready, which mirrors RaftNodeDriver: a leader's
+ * early messages (ReadyOrder), persist, the other messages, apply, advance. 'before-persist'
+ * is the leader whose MsgApp went out but whose own write never started: it loses those
+ * entries on restart, the case that is safe only because the leader counts its own copy after
+ * advance. 'mid-persist' is a torn write: a prefix of the entries reached the disk, the hard
+ * state did not. 'mid-send' lets a random subset of the (late) messages out.
  */
-export type CrashPoint = 'mid-persist' | 'after-persist' | 'mid-send' | 'after-send' | 'mid-apply' | 'after-apply';
+export type CrashPoint = 'before-persist' | 'mid-persist' | 'after-persist' | 'mid-send' | 'after-send' | 'mid-apply' | 'after-apply';
 
-export const CRASH_POINTS: readonly CrashPoint[] = ['mid-persist', 'after-persist', 'mid-send', 'after-send', 'mid-apply', 'after-apply'];
+export const CRASH_POINTS: readonly CrashPoint[] = [
+  'before-persist',
+  'mid-persist',
+  'after-persist',
+  'mid-send',
+  'after-send',
+  'mid-apply',
+  'after-apply',
+];
 
 /** What a node needs from the simulation around it. */
 export interface NodeEnv {
@@ -40,6 +51,8 @@ export class SimNode {
   /** The hard state as of the last fsync; a crash reverts an unsynced hard state to it. */
   private syncedHardState: HardState = { term: 0, vote: 0, commit: 0 };
   raw: RawNode | undefined;
+  /** Which of a Ready's messages go out before its persist; rebuilt with the RawNode. */
+  private order = new ReadyOrder(0, 'Follower', 0);
   incarnation = 0;
   state = new AppliedList();
   private confState: ConfState = { voters: [], learners: [] };
@@ -83,6 +96,8 @@ export class SimNode {
       preVote: this.config.preVote,
       logger: this.env.logger,
     });
+    const st = raw.status();
+    this.order = new ReadyOrder(this.id, st.softState.raftState, st.hardState.term);
     if (this.founder && this.diskEmpty()) raw.bootstrap([...this.peers]);
     this.raw = raw;
     this.state = new AppliedList();
@@ -117,13 +132,20 @@ export class SimNode {
     let crash = crashAt;
     while (this.raw !== undefined && this.raw.hasReady()) {
       const raw = this.raw;
+      this.checkSelfMatch(raw);
       const rd = raw.ready();
+      const { early, late } = this.order.split(rd);
+      // As the driver does: a leader's replication traffic leaves while its own write is in flight.
+      if (early.length > 0) this.env.send(this, early);
       // The founding write is atomic (etcd creates its WAL by renaming a finished directory), and a
       // snapshot is written and fsynced before the hard state that points past it.
-      if (crash === 'mid-persist' && (this.diskEmpty() || !isEmptySnapshot(rd.snapshot))) crash = 'after-persist';
+      if ((crash === 'mid-persist' || crash === 'before-persist') && (this.diskEmpty() || !isEmptySnapshot(rd.snapshot))) {
+        crash = 'after-persist';
+      }
+      if (crash === 'before-persist') return this.crashNow(crash);
       this.persist(rd, crash === 'mid-persist' ? rng : undefined);
       if (crash === 'mid-persist' || crash === 'after-persist') return this.crashNow(crash);
-      const msgs = crash === 'mid-send' ? rd.messages.filter(() => rng.chance(0.5)) : rd.messages;
+      const msgs = crash === 'mid-send' ? late.filter(() => rng.chance(0.5)) : late;
       if (msgs.length > 0) this.env.send(this, msgs);
       if (crash === 'mid-send' || crash === 'after-send') return this.crashNow(crash);
       for (const rs of rd.readStates) this.env.readState(this, rs.requestCtx, rs.index);
@@ -167,6 +189,13 @@ export class SimNode {
       snapshotTerm: this.disk.term(first - 1),
       entries: this.disk.entries(first, this.disk.lastIndex() + 1, Infinity),
     };
+  }
+
+  /** What the leader counts for itself must already be on its disk (see ReadyOrder). */
+  private checkSelfMatch(raw: RawNode): void {
+    const st = raw.status();
+    const match = st.progress?.get(this.id)?.match;
+    if (match !== undefined) this.env.checker.observeLeaderSelfMatch(this.id, st.hardState.term, match, this.disk.lastIndex());
   }
 
   private crashNow(point: CrashPoint): false {
