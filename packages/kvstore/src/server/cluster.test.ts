@@ -3,6 +3,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { Etcd3 } from 'etcd3';
+import { metricsRegistry } from './http-endpoints';
 import { TestCluster } from './test-cluster';
 
 const ETCDCTL = process.env['ETCDCTL_BIN'] ?? '/usr/bin/etcdctl';
@@ -142,6 +143,14 @@ test('a member that fell behind the compacted log catches up by snapshot', async
   const m = await cluster.startMember(lagging);
   const before = m.server.snapshotsRestored;
   await eventually(async () => m.server.snapshotsRestored > before);
+  // The same catch-up, as /metrics shows it on both ends (etcd's counter names).
+  const metric = async (server: typeof m.server, name: string): Promise<number> => {
+    const line = (await metricsRegistry(server).metrics()).split('\n').find((l) => l.startsWith(`${name} `));
+    return Number(line?.split(' ')[1] ?? 0);
+  };
+  expect(await metric(m.server, 'etcd_network_snapshot_receive_total')).toBeGreaterThanOrEqual(1);
+  const leader = cluster.slots[await cluster.waitLeader()]!.member!.server;
+  expect(await metric(leader, 'etcd_network_snapshot_send_success_total')).toBeGreaterThanOrEqual(1);
   const r = client(lagging);
   await eventually(async () => (await r.getAll().prefix('/registry/bulk/').serializable(true).count()) === 80);
   expect(await r.get('/registry/bulk/079').string()).toBe('v79');

@@ -96,6 +96,12 @@ export class EtcdServer implements EtcdBackend {
   private compactedTo = 0;
   /** State-machine snapshots restored from Raft (a follower catching up past the compacted log). */
   snapshotsRestored = 0;
+  /** Snapshots received from the leader and installed (etcd_network_snapshot_receive_total). */
+  snapshotsReceived = 0;
+  /** Snapshots this member wrote to a peer in full (etcd_network_snapshot_send_success_total). */
+  snapshotsSent = 0;
+  /** The driver hands the stored snapshot to apply once at start; only later ones came from a leader. */
+  private driverStarted = false;
 
   private constructor(
     private readonly opts: EtcdServerOptions,
@@ -142,6 +148,7 @@ export class EtcdServer implements EtcdBackend {
     // The driver already reported 'finish' when the snapshot left; a failed write undoes that
     // only if the peer is still waiting for the snapshot (the core ignores it otherwise).
     peers.onSnapshotStatus((id, status) => {
+      if (status === 'finish') this.snapshotsSent++;
       if (status === 'failure') this.driver.raw.reportSnapshot(id, 'failure');
     });
     peers.onPeerHello((h) => this.peerAttributes.set(h.from, { name: h.name, clientURLs: h.clientURLs }));
@@ -168,6 +175,7 @@ export class EtcdServer implements EtcdBackend {
     const storage = await DiskStorage.open(path.join(opts.dataDir, 'member'), { logger });
     const server = new EtcdServer({ ...opts, logger }, storage, await MemberAttributesRecord.load(opts.dataDir, logger));
     await server.driver.start();
+    server.driverStarted = true;
     const voters = server.driver.status().confState.voters;
     // A lone member need not wait an election timeout to lead itself. Raft ignores a campaign
     // while committed configuration changes are unapplied (the bootstrap entries at first), so
@@ -347,6 +355,11 @@ export class EtcdServer implements EtcdBackend {
     if (snap !== undefined) {
       this.sm.restore(snap.data);
       this.snapshotsRestored++;
+      if (this.driverStarted) {
+        this.snapshotsReceived++;
+        // Catch-up by snapshot is rare and worth seeing: the log behind the leader's was compacted.
+        this.logger.info('kvstore: installed a snapshot received from the leader', { index: snap.metadata.index, term: snap.metadata.term });
+      }
       this.lastSnapshotIndex = snap.metadata.index;
       // The log before the snapshot is gone (a received one replaces it).
       this.logIndexes = [];

@@ -5,7 +5,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { EtcdServer } from './etcd-server';
 
 export interface HttpEndpoints {
@@ -30,6 +30,20 @@ export function metricsRegistry(server: EtcdServer): Registry {
   gauge('etcd_server_proposals_committed_total', 'The committed Raft index.', async () => (await server.status()).raftIndex);
   gauge('etcd_server_proposals_applied_total', 'The applied Raft index.', async () => (await server.status()).raftAppliedIndex);
   gauge('etcd_mvcc_db_total_size_in_bytes', 'Approximate size of the store.', async () => (await server.status()).dbSize);
+  // The server keeps plain counts (it has no registry); each scrape adds what grew since the last.
+  const counter = (name: string, help: string, value: () => number): void => {
+    let seen = 0;
+    new Counter({
+      name, help, registers: [registry],
+      collect() {
+        const v = value();
+        if (v > seen) this.inc(v - seen);
+        seen = v;
+      },
+    });
+  };
+  counter('etcd_network_snapshot_receive_total', 'Snapshots received from the leader and installed.', () => server.snapshotsReceived);
+  counter('etcd_network_snapshot_send_success_total', 'Snapshots sent to peers in full.', () => server.snapshotsSent);
   return registry;
 }
 
