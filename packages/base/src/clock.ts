@@ -91,36 +91,36 @@ export class ManualClock implements Clock {
   /** Moves time forward by `ms`, firing every timer that falls due on the way, in order. */
   advance(ms: number): void {
     const target = this.current + ms;
-    for (;;) {
-      const next = this.earliest();
-      if (next === undefined || next.at > target) break;
-      this.current = Math.max(this.current, next.at);
-      if (next.every === null) {
-        next.cancelled = true;
-      } else {
-        next.at += next.every;
-      }
-      next.fn();
+    while (this.fireNextDue(target)) {
+      // keep firing
     }
-    this.timers = this.timers.filter((t) => !t.cancelled);
-    this.current = target;
+    this.finishAdvance(target);
   }
 
   /** Like advance, but yields to the microtask queue after each timer so awaiting code can run. */
   async advanceAsync(ms: number): Promise<void> {
     const target = this.current + ms;
-    for (;;) {
+    do {
       await flushMicrotasks();
-      const next = this.earliest();
-      if (next === undefined || next.at > target) break;
-      this.current = Math.max(this.current, next.at);
-      if (next.every === null) next.cancelled = true;
-      else next.at += next.every;
-      next.fn();
-    }
+    } while (this.fireNextDue(target));
+    this.finishAdvance(target);
+    await flushMicrotasks();
+  }
+
+  /** Fires the earliest timer due at or before `target`; false when there is none. */
+  private fireNextDue(target: number): boolean {
+    const next = this.earliest();
+    if (next === undefined || next.at > target) return false;
+    this.current = Math.max(this.current, next.at);
+    if (next.every === null) next.cancelled = true;
+    else next.at += next.every;
+    next.fn();
+    return true;
+  }
+
+  private finishAdvance(target: number): void {
     this.timers = this.timers.filter((t) => !t.cancelled);
     this.current = target;
-    await flushMicrotasks();
   }
 
   private add(fn: () => void, ms: number, every: number | null): Timer {
