@@ -12,7 +12,7 @@ export type { MemberConfig } from './server/cluster-config';
 export { createEtcdGrpcServer, listenGrpc, shutdownGrpc } from './grpc/grpc-server';
 export type { EtcdBackend, WatchSink as GrpcWatchSink, WatchHandle } from './grpc/backend';
 export { PROTO_DIR, etcdServices } from './grpc/proto';
-export { startClusterMember, loadOrRecordMembers } from './server/cluster-member';
+export { startClusterMember, loadOrRecordCluster } from './server/cluster-member';
 export type { ClusterMemberOptions, RunningClusterMember } from './server/cluster-member';
 export { PeerTransport, FrameDecoder, FrameError } from './peer';
 export type { PeerChannel, PeerTransportOptions } from './peer';

@@ -4,8 +4,9 @@
  * --listen-metrics-urls (default http://127.0.0.1:2381, kubeadm's etcd metrics address).
  *
  * Members talk to each other over TCP on --listen-peer-urls (src/peer). The first start with an
- * empty --data-dir bootstraps from --initial-cluster; later starts use the membership recorded
- * in the data dir and ignore the initial-cluster flags, as etcd does.
+ * empty --data-dir bootstraps from --initial-cluster, or with --initial-cluster-state existing
+ * (after `etcdctl member add`) joins the running cluster without bootstrapping; later starts use
+ * the membership recorded in the data dir and ignore the initial-cluster flags, as etcd does.
  */
 import { parseArgs } from 'node:util';
 import { RealClock, SeededRng, createLogger } from '@kubemu/base';
@@ -52,7 +53,16 @@ async function main(): Promise<void> {
   if (self === undefined) throw new Error(`--name ${name} is not in --initial-cluster ${initialCluster}`);
   const listenPeerURL = list(f['listen-peer-urls'])[0];
   if (listenPeerURL === undefined) throw new Error('--listen-peer-urls is empty');
+  let removed = false;
+  let started = false;
   const member = await startClusterMember({
+    clusterToken: f['initial-cluster-token'],
+    // etcd exits too: a removed member's data dir must not serve or rejoin.
+    onRemoved: () => {
+      removed = true;
+      // During startup `member` is not assigned yet: the check after startup exits then.
+      if (started) shutdown('removed');
+    },
     name,
     dataDir,
     initialCluster: members,
@@ -75,16 +85,18 @@ async function main(): Promise<void> {
     name, memberId: member.server.memberId.toString(16), clusterId: member.server.clusterId.toString(16),
     clientPorts: member.clientPorts, peerPort: member.peerPort, members: member.members.map((m) => m.name), metricsPorts: member.metricsPorts, dataDir,
   });
-  const shutdown = (signal: string): void => {
+  function shutdown(signal: string): void {
     log.info('stopping', { signal });
     member.stop().then(
-      () => process.exit(0),
+      () => process.exit(removed ? 1 : 0),
       (err: unknown) => {
         log.error('stop failed', { err: String(err) });
         process.exit(1);
       },
     );
-  };
+  }
+  started = true;
+  if (removed) shutdown('removed');
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
 }

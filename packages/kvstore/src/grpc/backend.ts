@@ -20,6 +20,8 @@ import type {
   LeaseRevokeResponse,
   LeaseTimeToLiveRequest,
   LeaseTimeToLiveResponse,
+  MemberAddRequest,
+  MemberAddResponse,
   MemberListResponse,
   PutRequest,
   PutResponse,
@@ -78,6 +80,10 @@ export interface EtcdBackend {
   watch(req: WatchCreateRequest, sink: WatchSink): WatchHandle;
 
   memberList(): Promise<MemberListResponse>;
+  /** Optional: a member without a peer transport (tests over the in-memory network) answers UNIMPLEMENTED. */
+  memberAdd?(req: MemberAddRequest): Promise<MemberAddResponse>;
+  memberRemove?(req: { ID?: number }): Promise<MemberListResponse>;
+  memberPromote?(req: { ID?: number }): Promise<MemberListResponse>;
   status(): Promise<StatusResponse>;
   /** The header for answers that carry no state of their own (watch created, progress). */
   header(): ResponseHeader;

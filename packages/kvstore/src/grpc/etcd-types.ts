@@ -50,6 +50,17 @@ export interface Member {
   isLearner: boolean;
 }
 
+export interface MemberAddRequest {
+  peerURLs?: string[];
+  isLearner?: boolean;
+}
+
+export interface MemberAddResponse {
+  header: ResponseHeader;
+  member: Member;
+  members: Member[];
+}
+
 export interface MemberListResponse {
   header: ResponseHeader;
   members: Member[];

@@ -79,11 +79,13 @@ export function leaseService(b: EtcdBackend): Impl {
   };
 }
 
-/** Membership changes arrive with the peer transport; until then only MemberList is served. */
+/** Membership changes as single-server Raft ConfChanges (server/membership.ts); MemberUpdate is not served. */
 export function clusterService(b: EtcdBackend): Impl {
-  return {
-    MemberList: unary(() => b.memberList()),
-  };
+  const impl: Impl = { MemberList: unary(() => b.memberList()) };
+  if (b.memberAdd !== undefined) impl['MemberAdd'] = unary((req: Parameters<NonNullable<EtcdBackend['memberAdd']>>[0]) => b.memberAdd!(req));
+  if (b.memberRemove !== undefined) impl['MemberRemove'] = unary((req: { ID?: number }) => b.memberRemove!(req));
+  if (b.memberPromote !== undefined) impl['MemberPromote'] = unary((req: { ID?: number }) => b.memberPromote!(req));
+  return impl;
 }
 
 export function maintenanceService(b: EtcdBackend): Impl {

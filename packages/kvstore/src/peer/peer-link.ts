@@ -107,6 +107,11 @@ export class PeerLink {
     return d.promise;
   }
 
+  /** A joining member learned its cluster id: later hellos carry it. */
+  setClusterId(id: number): void {
+    this.opts.hello.clusterId = id;
+  }
+
   close(): void {
     this.closed = true;
     this.reconnectTimer?.cancel();

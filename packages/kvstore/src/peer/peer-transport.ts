@@ -17,6 +17,7 @@ import { PeerLink } from './peer-link';
 
 export interface PeerTransportOptions {
   selfId: NodeId;
+  /** 0 for a member joining a running cluster: it adopts the id of the first peer that dials it. */
   clusterId: number;
   name: string;
   /** Where to listen: "http://host:port" (the scheme is only etcd's spelling; the wire is TCP). */
@@ -42,6 +43,12 @@ export interface PeerChannel {
   /** Serves calls forwarded by peers; throw (an EtcdError) to answer with an error. */
   onRequest(handler: (from: NodeId, method: string, body: unknown) => Promise<unknown>): void;
   request(to: NodeId, method: string, body: unknown, timeoutMs: number): Promise<unknown>;
+  /** A member added by a configuration change: dial it from now on. */
+  addPeer(id: NodeId, peerURLs: string[]): void;
+  /** A member removed by a configuration change: hang up and refuse its connections. */
+  removePeer(id: NodeId): void;
+  /** Peers with an established outgoing connection. */
+  connectedPeers(): NodeId[];
 }
 
 export class PeerTransport implements Transport, PeerChannel {
@@ -56,6 +63,10 @@ export class PeerTransport implements Transport, PeerChannel {
   private readonly hellos = new Map<NodeId, Hello>();
   private requestHandler: ((from: NodeId, method: string, body: unknown) => Promise<unknown>) | undefined;
   private closed = false;
+  private clusterId: number;
+  /** Members removed by a configuration change: their connections are refused (etcd answers them 410 Gone). */
+  private readonly removed = new Set<NodeId>();
+  private readonly inboundFrom = new Map<net.Socket, NodeId>();
   /** Clock time of the last frame from each peer, for the links' silence check. */
   private readonly lastHeard = new Map<NodeId, number>();
 
@@ -66,24 +77,41 @@ export class PeerTransport implements Transport, PeerChannel {
   ) {
     this.logger = opts.logger ?? silentLogger('peer-transport');
     server.on('connection', (s) => this.accept(s));
-    for (const p of opts.peers) {
-      if (p.id === opts.selfId) continue;
-      this.links.set(
-        p.id,
-        new PeerLink({
-          peerId: p.id,
-          peerURLs: p.peerURLs,
-          hello: { clusterId: opts.clusterId, from: opts.selfId, to: p.id, name: opts.name, clientURLs: opts.clientURLs },
-          clock: opts.clock,
-          rng: opts.rng,
-          logger: this.logger,
-          maxFrameBytes: opts.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES,
-          maxBufferedBytes: opts.maxBufferedBytes ?? 64 * 1024 * 1024,
-          onSnapshotStatus: (to, status) => this.snapshotHandler(to, status),
-          lastHeard: () => this.lastHeard.get(p.id) ?? 0,
-        }),
-      );
-    }
+    this.clusterId = opts.clusterId;
+    for (const p of opts.peers) this.addPeer(p.id, p.peerURLs);
+  }
+
+  addPeer(id: NodeId, peerURLs: string[]): void {
+    if (id === this.opts.selfId || this.links.has(id) || this.closed) return;
+    this.removed.delete(id);
+    this.links.set(
+      id,
+      new PeerLink({
+        peerId: id,
+        peerURLs,
+        // Encoded at every (re)connect: a joining member's links pick up the adopted cluster id.
+        hello: { clusterId: this.clusterId, from: this.opts.selfId, to: id, name: this.opts.name, clientURLs: this.opts.clientURLs },
+        clock: this.opts.clock,
+        rng: this.opts.rng,
+        logger: this.logger,
+        maxFrameBytes: this.opts.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES,
+        maxBufferedBytes: this.opts.maxBufferedBytes ?? 64 * 1024 * 1024,
+        onSnapshotStatus: (to, status) => this.snapshotHandler(to, status),
+        lastHeard: () => this.lastHeard.get(id) ?? 0,
+      }),
+    );
+  }
+
+  removePeer(id: NodeId): void {
+    this.removed.add(id);
+    this.links.get(id)?.close();
+    this.links.delete(id);
+    for (const [s, from] of this.inboundFrom) if (from === id) s.destroy();
+  }
+
+  /** The cluster id, once known (a joining member learns it from the first peer's hello). */
+  currentClusterId(): number {
+    return this.clusterId;
   }
 
   /** Binds the peer listener (port 0 picks one: see `port`) and starts dialling the peers. */
@@ -173,8 +201,10 @@ export class PeerTransport implements Transport, PeerChannel {
     s.on('data', (chunk: Buffer) => {
       try {
         for (const f of decoder.push(chunk)) {
-          if (peer === undefined) peer = this.checkHello(f);
-          else this.handle(peer, f, s);
+          if (peer === undefined) {
+            peer = this.checkHello(f);
+            this.inboundFrom.set(s, peer.from);
+          } else this.handle(peer, f, s);
         }
         if (peer !== undefined) this.lastHeard.set(peer.from, this.opts.clock.now());
       } catch (err) {
@@ -186,14 +216,19 @@ export class PeerTransport implements Transport, PeerChannel {
     s.on('close', () => {
       helloTimer.cancel();
       this.inbound.delete(s);
+      this.inboundFrom.delete(s);
     });
   }
 
   private checkHello(f: Frame): Hello {
     if (f.kind !== 'hello') throw new Error(`expected a hello, got a ${f.kind} frame`);
     const h = f.hello;
-    if (h.clusterId !== this.opts.clusterId) {
-      throw new Error(`cluster id mismatch: peer ${h.name} is in cluster ${h.clusterId.toString(16)}, this member in ${this.opts.clusterId.toString(16)}`);
+    if (this.removed.has(h.from)) throw new Error(`member ${h.from.toString(16)} was removed from the cluster`);
+    if (this.clusterId === 0 && h.clusterId !== 0) this.adoptClusterId(h.clusterId);
+    // A member that joined dials with cluster id 0 until it learns ours: accepted once it is a member.
+    const joining = h.clusterId === 0 && this.links.has(h.from);
+    if (h.clusterId !== this.clusterId && !joining) {
+      throw new Error(`cluster id mismatch: peer ${h.name} is in cluster ${h.clusterId.toString(16)}, this member in ${this.clusterId.toString(16)}`);
     }
     if (h.to !== this.opts.selfId) throw new Error(`member id mismatch: peer ${h.name} dialled member ${h.to.toString(16)}`);
     this.hellos.set(h.from, h);
@@ -212,6 +247,12 @@ export class PeerTransport implements Transport, PeerChannel {
     } else if (f.kind === 'request') {
       void this.serve(peer.from, f.id, f.method, f.body, s);
     }
+  }
+
+  private adoptClusterId(id: number): void {
+    this.clusterId = id;
+    for (const l of this.links.values()) l.setClusterId(id);
+    this.logger.info('peer: joined cluster', { clusterId: id.toString(16) });
   }
 
   /** A receiver's failure is its own: logged, and the connection (a healthy one) stays up. */

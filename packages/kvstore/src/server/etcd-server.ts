@@ -27,7 +27,8 @@ import { DEFAULT_MAX_REQUEST_BYTES } from '../grpc/proto';
 import { clusterId as computeClusterId } from './cluster-config';
 import type { MemberConfig } from './cluster-config';
 import { decodeEntry, encodeEntry, requestSize } from './entry-codec';
-import { LEASE_KEEPALIVE, LEASE_TIME_TO_LIVE, forwardToLeader } from './leader-forwarding';
+import { LEASE_KEEPALIVE, LEASE_TIME_TO_LIVE, MEMBER_ADD, MEMBER_PROMOTE, MEMBER_REMOVE, MEMBER_REMOVED, forwardToLeader } from './leader-forwarding';
+import { Membership } from './membership';
 import { MemberAttributesRecord } from './member-attributes';
 import { Proposals } from './proposals';
 import type { WatchableStateMachine } from './state-machine';
@@ -67,11 +68,22 @@ export interface EtcdServerOptions {
   /** Bytes of entries kept behind a snapshot at most (default 64 MiB), as well as snapshotCatchUpEntries. */
   snapshotCatchUpBytes?: number;
   logger?: Logger;
+  /** --initial-cluster-token: member ids of added members are derived from it as founding ones are. */
+  clusterToken?: string;
+  /** The recorded cluster id (it outlives membership changes); 0 while a joining member has not learned it. */
+  clusterId?: number;
+  /** A member joining a running cluster (member add): it starts empty and never bootstraps. */
+  join?: boolean;
+  /** Persists membership (cluster.json) after a change or once a joining member learned the cluster id. */
+  recordMembership?: (clusterId: number, members: MemberConfig[]) => void;
+  /** Called once this member applied its own removal: it must stop serving. */
+  onRemoved?: () => void;
 }
 
 export class EtcdServer implements EtcdBackend {
   readonly memberId: number;
-  readonly clusterId: number;
+  clusterId: number;
+  private readonly membership: Membership;
   private readonly driver: RaftNodeDriver;
   private readonly proposals: Proposals;
   private readonly logger: Logger;
@@ -112,7 +124,7 @@ export class EtcdServer implements EtcdBackend {
     const self = opts.members.find((m) => m.name === opts.name);
     if (self === undefined) throw new Error(`member ${opts.name} is not in --initial-cluster`);
     this.memberId = self.id;
-    this.clusterId = computeClusterId(opts.members.map((m) => m.id));
+    this.clusterId = opts.clusterId ?? computeClusterId(opts.members.map((m) => m.id));
     this.sm = opts.stateMachine;
     this.logger = opts.logger ?? silentLogger('etcd-server');
     // A per-boot nonce in every proposal id: entries re-applied after a restart carry ids of the
@@ -129,7 +141,7 @@ export class EtcdServer implements EtcdBackend {
       transport: opts.transport,
       clock: opts.clock,
       tickMs,
-      bootstrapPeers: opts.members.map((m) => m.id),
+      ...(opts.join === true ? {} : { bootstrapPeers: opts.members.map((m) => m.id) }),
       apply: (entries, snap) => this.apply(entries, snap),
       logger: this.logger,
     });
@@ -138,6 +150,17 @@ export class EtcdServer implements EtcdBackend {
       else this.sm.demote();
     });
     this.driver.onApply(() => this.maybeSnapshot());
+    this.membership = new Membership({
+      selfId: this.memberId, token: opts.clusterToken ?? 'etcd-cluster', members: opts.members, driver: this.driver, peers: opts.peers,
+      clock: opts.clock, logger: this.logger, timeoutMs: this.requestTimeoutMs,
+      header: () => this.header(), attributes: (id) => this.peerAttributes.get(id), selfClientURLs: opts.advertiseClientURLs,
+      record: (members) => opts.recordMembership?.(this.clusterId, members),
+      onRemoved: () => {
+        this.logger.error('kvstore: the member has been permanently removed from the cluster');
+        // Not from inside the apply step: stopping waits for the loop that is calling us.
+        setImmediate(() => opts.onRemoved?.());
+      },
+    });
     this.wirePeers(opts.peers);
   }
 
@@ -151,13 +174,24 @@ export class EtcdServer implements EtcdBackend {
       if (status === 'finish') this.snapshotsSent++;
       if (status === 'failure') this.driver.raw.reportSnapshot(id, 'failure');
     });
-    peers.onPeerHello((h) => this.peerAttributes.set(h.from, { name: h.name, clientURLs: h.clientURLs }));
-    peers.onRequest(async (_from, method, body) => {
+    peers.onPeerHello((h) => {
+      this.peerAttributes.set(h.from, { name: h.name, clientURLs: h.clientURLs });
+      if (this.clusterId === 0 && h.clusterId !== 0) {
+        // A joining member learns the cluster id from the first member that dials it.
+        this.clusterId = h.clusterId;
+        this.opts.recordMembership?.(this.clusterId, [...this.membership.known.values()]);
+      }
+    });
+    peers.onRequest(async (from, method, body) => {
       const b = body as { ID?: number; keys?: boolean };
+      if (method === MEMBER_REMOVED) return this.membership.removedBy(from);
       // Served here only as the leader: a forwarded call is never forwarded again (no loops).
       if (!this.isLeader()) throw new ErrNotLeader();
       if (method === LEASE_KEEPALIVE) return this.leaseKeepAlive(b.ID ?? 0);
       if (method === LEASE_TIME_TO_LIVE) return this.leaseTimeToLive({ ID: b.ID ?? 0, keys: b.keys === true });
+      if (method === MEMBER_ADD) return this.memberAdd(body as T.MemberAddRequest);
+      if (method === MEMBER_REMOVE) return this.memberRemove({ ID: b.ID ?? 0 });
+      if (method === MEMBER_PROMOTE) return this.memberPromote({ ID: b.ID ?? 0 });
       throw new Error(`unknown forwarded method ${method}`);
     });
   }
@@ -195,6 +229,7 @@ export class EtcdServer implements EtcdBackend {
     this.sm.close();
     await this.driver.stop();
     this.proposals.rejectAll(serverErrors.stopped);
+    this.membership.rejectAll();
     await this.opts.transport.close();
     await this.storage.close();
     await this.peerAttributes.flush();
@@ -298,17 +333,19 @@ export class EtcdServer implements EtcdBackend {
   }
 
   memberList(): Promise<T.MemberListResponse> {
-    const cs = this.driver.status().confState;
-    const known = new Map(this.opts.members.map((m) => [m.id, m]));
-    const toMember = (id: number, isLearner: boolean): T.Member => ({
-      ID: id,
-      name: known.get(id)?.name ?? '',
-      peerURLs: known.get(id)?.peerURLs ?? [],
-      clientURLs: id === this.memberId ? this.opts.advertiseClientURLs : (this.peerAttributes.get(id)?.clientURLs ?? []),
-      isLearner,
-    });
-    const members = [...cs.voters.map((id) => toMember(id, false)), ...cs.learners.map((id) => toMember(id, true))];
-    return Promise.resolve({ header: this.header(), members });
+    return Promise.resolve(this.membership.list());
+  }
+
+  memberAdd(req: T.MemberAddRequest): Promise<T.MemberAddResponse> {
+    return this.membership.addRpc(req);
+  }
+
+  memberRemove(req: { ID?: number }): Promise<T.MemberListResponse> {
+    return this.membership.changeRpc(MEMBER_REMOVE, req.ID ?? 0);
+  }
+
+  memberPromote(req: { ID?: number }): Promise<T.MemberListResponse> {
+    return this.membership.changeRpc(MEMBER_PROMOTE, req.ID ?? 0);
   }
 
   status(): Promise<T.StatusResponse> {

@@ -11,6 +11,11 @@ import type { PeerChannel } from '../peer/peer-transport';
 
 export const LEASE_KEEPALIVE = 'lease.keepAlive';
 export const LEASE_TIME_TO_LIVE = 'lease.timeToLive';
+export const MEMBER_ADD = 'member.add';
+export const MEMBER_REMOVE = 'member.remove';
+export const MEMBER_PROMOTE = 'member.promote';
+/** Not forwarded to the leader: a member tells a member it removed that it was removed. */
+export const MEMBER_REMOVED = 'member.removed';
 
 /**
  * The leader's answer, or its error as the same etcd error (code and text survive the hop);

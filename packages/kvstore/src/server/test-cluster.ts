@@ -23,6 +23,8 @@ export interface ClusterSlot {
   /** "127.0.0.1:port", the form etcdctl and etcd3 dial. */
   endpoint: string;
   member: RunningClusterMember | undefined;
+  /** A member added later (member add): its --initial-cluster names every member, state existing. */
+  joining?: MemberConfig[];
 }
 
 export interface TestClusterOptions {
@@ -40,6 +42,12 @@ async function freePort(): Promise<number> {
   return addr.port;
 }
 
+async function newSlot(root: string, i: number): Promise<ClusterSlot> {
+  const clientPort = await freePort();
+  const peerPort = await freePort();
+  return { name: `etcd-${i}`, dataDir: path.join(root, `etcd-${i}`), clientPort, peerPort, endpoint: `127.0.0.1:${clientPort}`, member: undefined };
+}
+
 /** A real clock whose monotonic origin is shifted, standing in for another process's clock. */
 class ProcessClock extends RealClock {
   constructor(private readonly originMs: number) {
@@ -52,6 +60,8 @@ class ProcessClock extends RealClock {
 }
 
 export class TestCluster {
+  static readonly TOKEN = 'kvstore-test';
+
   private constructor(
     readonly slots: ClusterSlot[],
     private readonly initialCluster: MemberConfig[],
@@ -62,13 +72,9 @@ export class TestCluster {
   static async start(opts: TestClusterOptions = {}): Promise<TestCluster> {
     const root = await mkdtemp(path.join(os.tmpdir(), 'kvstore-cluster-'));
     const slots: ClusterSlot[] = [];
-    for (let i = 0; i < (opts.size ?? 3); i++) {
-      const clientPort = await freePort();
-      const peerPort = await freePort();
-      slots.push({ name: `etcd-${i}`, dataDir: path.join(root, `etcd-${i}`), clientPort, peerPort, endpoint: `127.0.0.1:${clientPort}`, member: undefined });
-    }
+    for (let i = 0; i < (opts.size ?? 3); i++) slots.push(await newSlot(root, i));
     const spec = slots.map((s) => `${s.name}=http://127.0.0.1:${s.peerPort}`).join(',');
-    const cluster = new TestCluster(slots, parseInitialCluster(spec, 'kvstore-test'), root, opts);
+    const cluster = new TestCluster(slots, parseInitialCluster(spec, TestCluster.TOKEN), root, opts);
     await Promise.all(slots.map((_s, i) => cluster.startMember(i)));
     return cluster;
   }
@@ -81,7 +87,11 @@ export class TestCluster {
     s.member = await startClusterMember({
       name: s.name,
       dataDir: s.dataDir,
-      initialCluster: this.initialCluster,
+      initialCluster: s.joining ?? this.initialCluster,
+      ...(s.joining === undefined ? {} : { initialClusterState: 'existing' as const }),
+      clusterToken: TestCluster.TOKEN,
+      // As main.ts exits, a removed member stops serving.
+      onRemoved: () => void this.stopMember(i),
       listenPeerURL: `http://127.0.0.1:${s.peerPort}`,
       advertiseClientURLs: [`http://127.0.0.1:${s.clientPort}`],
       stateMachine: new MvccStateMachine(clock),
@@ -96,6 +106,25 @@ export class TestCluster {
       logger: silentLogger(s.name),
     });
     return s.member;
+  }
+
+  /**
+   * A slot for a member to be added: ports and a data dir, not started. After `member add` of
+   * `peerURL`, startMember(i) starts it with --initial-cluster-state existing and `members`
+   * (the cluster as `member add` printed it, this member included).
+   */
+  async addSlot(): Promise<{ index: number; peerURL: string; join(members: MemberConfig[]): Promise<RunningClusterMember> }> {
+    const index = this.slots.length;
+    const slot = await newSlot(this.root, index);
+    this.slots.push(slot);
+    return {
+      index,
+      peerURL: `http://127.0.0.1:${slot.peerPort}`,
+      join: (members) => {
+        slot.joining = members;
+        return this.startMember(index);
+      },
+    };
   }
 
   async stopMember(i: number): Promise<void> {
