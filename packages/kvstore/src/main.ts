@@ -30,7 +30,7 @@ const { values: f } = parseArgs({
     'election-timeout': { type: 'string', default: '1000' },
     'listen-metrics-urls': { type: 'string', default: 'http://127.0.0.1:2381' },
     'max-request-bytes': { type: 'string', default: String(1.5 * 1024 * 1024) },
-    'snapshot-count': { type: 'string', default: '10000' },
+    'snapshot-count': { type: 'string', default: '100000' },
     'snapshot-catchup-entries': { type: 'string', default: '5000' },
   },
   allowPositionals: false,

@@ -56,7 +56,7 @@ export interface EtcdServerOptions {
   /** --election-timeout (ms); a multiple of the heartbeat. */
   electionMs?: number;
   maxRequestBytes?: number;
-  /** Applied entries between state-machine snapshots (etcd's --snapshot-count). */
+  /** Applied entries between state-machine snapshots (etcd's --snapshot-count; 100,000 by default as in etcd 3.4). The log-bytes bound below still caps memory. */
   snapshotCount?: number;
   /** Entries kept in the log behind a snapshot for slow followers (etcd's snapshot-catchup-entries, 5000). */
   snapshotCatchUpEntries?: number;
@@ -429,7 +429,7 @@ export class EtcdServer implements EtcdBackend {
   private maybeSnapshot(): void {
     const applied = this.driver.appliedIndex();
     if (this.snapshotting) return;
-    const byCount = applied - this.lastSnapshotIndex >= (this.opts.snapshotCount ?? 10_000);
+    const byCount = applied - this.lastSnapshotIndex >= (this.opts.snapshotCount ?? 100_000);
     const byBytes = this.appliedBytes - this.bytesAtSnapshot >= (this.opts.snapshotLogBytes ?? 64 * 1024 * 1024);
     if (!byCount && !(byBytes && applied > this.lastSnapshotIndex)) return;
     this.snapshotting = true;
