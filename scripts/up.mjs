@@ -14,8 +14,9 @@ const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 const run = (args) => execFileSync(npm, args, { cwd: root, stdio: 'inherit' });
 
 if (!existsSync(path.join(root, 'node_modules', '.package-lock.json'))) {
-  console.log('up: installing dependencies (npm ci)');
-  run(['ci', '--no-audit', '--no-fund']);
+  // npm install, not npm ci: see .ci/run for why npm ci refuses this project's lock file here.
+  console.log('up: installing dependencies (npm install)');
+  run(['install', '--no-audit', '--no-fund']);
 }
 // tsc -b is incremental: a no-op when nothing changed.
 console.log('up: building (tsc -b)');
