@@ -4,7 +4,7 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { Etcd3 } from 'etcd3';
 import { metricsRegistry } from './http-endpoints';
-import { TestCluster } from './test-cluster';
+import { TestCluster, eventually } from './test-cluster';
 
 const ETCDCTL = process.env['ETCDCTL_BIN'] ?? '/usr/bin/etcdctl';
 const haveEtcdctl = existsSync(ETCDCTL);
@@ -29,19 +29,6 @@ function client(i: number): Etcd3 {
   return c;
 }
 
-/** Polls `fn` until it returns true (catching up is asynchronous). */
-async function eventually(fn: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      if (await fn()) return;
-    } catch {
-      // not yet
-    }
-    if (Date.now() > deadline) throw new Error('condition not reached in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 beforeAll(async () => {
   cluster = await TestCluster.start({ snapshotCount: 20, snapshotCatchUpEntries: 5 });

@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Etcd3 } from 'etcd3';
 import { parseInitialCluster } from './cluster-config';
-import { TestCluster } from './test-cluster';
+import { TestCluster, eventually } from './test-cluster';
 
 const ETCDCTL = process.env['ETCDCTL_BIN'] ?? '/usr/bin/etcdctl';
 const haveEtcdctl = existsSync(ETCDCTL);
@@ -31,18 +31,6 @@ async function memberList(endpoint: string): Promise<ListedMember[]> {
   return (JSON.parse(r.stdout) as { members: ListedMember[] }).members;
 }
 
-async function eventually(fn: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      if (await fn()) return;
-    } catch {
-      // not yet
-    }
-    if (Date.now() > deadline) throw new Error('condition not reached in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 let cluster: TestCluster;
 const clients: Etcd3[] = [];

@@ -48,6 +48,20 @@ async function newSlot(root: string, i: number): Promise<ClusterSlot> {
   return { name: `etcd-${i}`, dataDir: path.join(root, `etcd-${i}`), clientPort, peerPort, endpoint: `127.0.0.1:${clientPort}`, member: undefined };
 }
 
+/** Polls `fn` until it returns true (catching up is asynchronous); a throw counts as not yet. */
+export async function eventually(fn: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      if (await fn()) return;
+    } catch {
+      // not yet
+    }
+    if (Date.now() > deadline) throw new Error('condition not reached in time');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 /** A real clock whose monotonic origin is shifted, standing in for another process's clock. */
 class ProcessClock extends RealClock {
   constructor(private readonly originMs: number) {
