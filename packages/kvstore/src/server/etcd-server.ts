@@ -31,6 +31,7 @@ import { LEASE_KEEPALIVE, LEASE_TIME_TO_LIVE, MEMBER_ADD, MEMBER_PROMOTE, MEMBER
 import { Membership } from './membership';
 import { MemberAttributesRecord } from './member-attributes';
 import { Proposals } from './proposals';
+import { SnapshotPolicy } from './snapshot-policy';
 import type { WatchableStateMachine } from './state-machine';
 
 /** The etcd version kvstore answers to Status: clients gate 3.4 features on it. */
@@ -93,19 +94,8 @@ export class EtcdServer implements EtcdBackend {
   private readonly requestTimeoutMs: number;
   private leaseTimer: Timer | undefined;
   private readSeq = 0;
-  private lastSnapshotIndex = 0;
   private snapshotting = false;
-  /**
-   * Applied entries still in the log (indexes after compactedTo), oldest first from logHead:
-   * their indexes and the running total of applied entry bytes through each, for byte-bounded
-   * snapshots and compaction.
-   */
-  private logIndexes: number[] = [];
-  private logCumBytes: number[] = [];
-  private logHead = 0;
-  private appliedBytes = 0;
-  private bytesAtSnapshot = 0;
-  private compactedTo = 0;
+  private readonly snapshots: SnapshotPolicy;
   /** State-machine snapshots restored from Raft (a follower catching up past the compacted log). */
   snapshotsRestored = 0;
   /** Snapshots received from the leader and installed (etcd_network_snapshot_receive_total). */
@@ -131,6 +121,12 @@ export class EtcdServer implements EtcdBackend {
     // previous incarnation, which must never settle a new caller's request.
     const boot = `${opts.clock.wallNow().toString(36)}${opts.rng.int(2 ** 30).toString(36)}`;
     this.proposals = new Proposals(`${this.memberId.toString(16)}.${boot}`, opts.clock);
+    this.snapshots = new SnapshotPolicy({
+      snapshotCount: opts.snapshotCount ?? 100_000,
+      snapshotLogBytes: opts.snapshotLogBytes ?? 64 * 1024 * 1024,
+      catchUpEntries: opts.snapshotCatchUpEntries ?? 5000,
+      catchUpBytes: opts.snapshotCatchUpBytes ?? 64 * 1024 * 1024,
+    });
     const tickMs = opts.heartbeatMs ?? 100;
     const electionTick = Math.max(2, Math.round((opts.electionMs ?? 1000) / tickMs));
     this.requestTimeoutMs = 5000 + 2 * electionTick * tickMs;
@@ -397,18 +393,11 @@ export class EtcdServer implements EtcdBackend {
         // Catch-up by snapshot is rare and worth seeing: the log behind the leader's was compacted.
         this.logger.info('kvstore: installed a snapshot received from the leader', { index: snap.metadata.index, term: snap.metadata.term });
       }
-      this.lastSnapshotIndex = snap.metadata.index;
       // The log before the snapshot is gone (a received one replaces it).
-      this.logIndexes = [];
-      this.logCumBytes = [];
-      this.logHead = 0;
-      this.bytesAtSnapshot = this.appliedBytes;
-      this.compactedTo = Math.max(this.compactedTo, snap.metadata.index);
+      this.snapshots.restored(snap.metadata.index);
     }
     for (const e of entries) {
-      this.appliedBytes += e.data.length;
-      this.logIndexes.push(e.index);
-      this.logCumBytes.push(this.appliedBytes);
+      this.snapshots.applied(e.index, e.data.length);
       if (e.type !== 'Normal' || e.data.length === 0) continue;
       const { id, req } = decodeEntry(e.data);
       let res: InternalResponse;
@@ -428,62 +417,24 @@ export class EtcdServer implements EtcdBackend {
 
   private maybeSnapshot(): void {
     const applied = this.driver.appliedIndex();
-    if (this.snapshotting) return;
-    const byCount = applied - this.lastSnapshotIndex >= (this.opts.snapshotCount ?? 100_000);
-    const byBytes = this.appliedBytes - this.bytesAtSnapshot >= (this.opts.snapshotLogBytes ?? 64 * 1024 * 1024);
-    if (!byCount && !(byBytes && applied > this.lastSnapshotIndex)) return;
+    if (this.snapshotting || !this.snapshots.due(applied)) return;
     this.snapshotting = true;
-    const bytesAtApplied = this.appliedBytes;
+    const bytesAtApplied = this.snapshots.bytesApplied();
     let data: Uint8Array | undefined = this.sm.snapshot();
     const cs = this.driver.status().confState;
-    const compactTo = this.catchUpCompactIndex(applied);
+    const compactTo = this.snapshots.compactIndex(applied);
     void this.storage
       .createSnapshot(applied, cs, data)
       .then(() => {
         data = undefined; // on disk now; DiskStorage reads it back when a follower needs it
-        this.lastSnapshotIndex = applied;
-        this.bytesAtSnapshot = bytesAtApplied;
-        if (compactTo <= this.compactedTo) return undefined;
-        return this.storage.compact(compactTo).then(() => this.forgetLogTo(compactTo));
+        this.snapshots.snapshotTaken(applied, bytesAtApplied);
+        if (!this.snapshots.needsCompaction(compactTo)) return undefined;
+        return this.storage.compact(compactTo).then(() => this.snapshots.compacted(compactTo));
       })
       .catch((err: unknown) => this.logger.error('kvstore: snapshot failed', { error: String(err) }))
       .finally(() => {
         this.snapshotting = false;
       });
-  }
-
-  /**
-   * Where to compact behind a snapshot at `applied`: keep some entries so a slightly lagging
-   * follower catches up from the log, at most snapshotCatchUpEntries of them and at most
-   * snapshotCatchUpBytes (always compacting up to applied - snapshotCatchUpEntries).
-   */
-  private catchUpCompactIndex(applied: number): number {
-    const keep = this.opts.snapshotCatchUpEntries ?? 5000;
-    const maxBytes = this.opts.snapshotCatchUpBytes ?? 64 * 1024 * 1024;
-    let c = Math.max(0, applied - keep);
-    let end = this.logIndexes.length;
-    while (end > this.logHead && (this.logIndexes[end - 1] as number) > applied) end--;
-    if (end === this.logHead) return c;
-    const total = this.logCumBytes[end - 1] as number;
-    // The newest entry i (at or before applied) such that entries after it hold more than maxBytes.
-    for (let i = end - 1; i >= this.logHead; i--) {
-      if (total - (this.logCumBytes[i] as number) > maxBytes) {
-        c = Math.max(c, this.logIndexes[i] as number);
-        break;
-      }
-    }
-    return Math.min(c, applied);
-  }
-
-  /** Drops the size records of entries compacted out of the log. */
-  private forgetLogTo(index: number): void {
-    this.compactedTo = Math.max(this.compactedTo, index);
-    while (this.logHead < this.logIndexes.length && (this.logIndexes[this.logHead] as number) <= index) this.logHead++;
-    if (this.logHead > 4096) {
-      this.logIndexes = this.logIndexes.slice(this.logHead);
-      this.logCumBytes = this.logCumBytes.slice(this.logHead);
-      this.logHead = 0;
-    }
   }
 
   private revokeExpiredLeases(): void {
