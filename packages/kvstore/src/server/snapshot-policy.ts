@@ -73,10 +73,11 @@ export class SnapshotPolicy {
     while (end > this.head && (this.indexes[end - 1] as number) > applied) end--;
     if (end === this.head) return c;
     const total = this.cumBytes[end - 1] as number;
-    // The newest entry i (at or before applied) such that entries after it hold more than catchUpBytes.
+    // Find the newest entry i (at or before applied) whose successors hold more than catchUpBytes;
+    // compacting through i + 1 leaves at most catchUpBytes. (i < end - 1: nothing follows end - 1.)
     for (let i = end - 1; i >= this.head; i--) {
       if (total - (this.cumBytes[i] as number) > this.opts.catchUpBytes) {
-        c = Math.max(c, this.indexes[i] as number);
+        c = Math.max(c, this.indexes[i + 1] as number);
         break;
       }
     }
