@@ -12,12 +12,11 @@
  *   --members   cluster size for both systems (default 3)
  *   --cpu-prof  run kvstore members under `node --cpu-prof` and keep the profiles in DIR
  */
-import { rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { Etcd3 } from 'etcd3';
-import { killAllMembers, processMemory, startCluster } from './support/cluster';
+import { cleanUpOnInterrupt, processMemory, startCluster } from './support/cluster';
 import type { StoreKind } from './support/cluster';
 import { KEY_BYTES, VALUE_BYTES, gets, puts } from './support/workload';
 import type { RunResult } from './support/workload';
@@ -77,14 +76,7 @@ async function main(): Promise<void> {
   const cpuProf = flag('cpu-prof');
   const ops = quick ? 4_000 : 20_000;
   const root = await mkdtemp(path.join(tmpdir(), 'kubemu-bench-kvstore-'));
-  // On Ctrl-C the members go first (SIGKILL), then their data dirs.
-  const cleanup = (): void => {
-    killAllMembers();
-    rmSync(root, { recursive: true, force: true });
-    process.exit(130);
-  };
-  process.once('SIGINT', cleanup);
-  process.once('SIGTERM', cleanup);
+  cleanUpOnInterrupt(root);
   // Both systems share 2 cores with whatever else runs: the load average says how quiet it was.
   const loadBefore = loadavg()[0] ?? NaN;
   try {

@@ -14,12 +14,11 @@
  *
  * Usage: npm run bench:kvstore-memory [-- --keys 1000000] [--txn-puts 100]
  */
-import { rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Etcd3 } from 'etcd3';
-import { killAllMembers, processMemory, startCluster } from './support/cluster';
+import { cleanUpOnInterrupt, processMemory, startCluster } from './support/cluster';
 import type { StoreKind } from './support/cluster';
 import { VALUE_BYTES, closedLoop } from './support/workload';
 
@@ -86,13 +85,7 @@ async function main(): Promise<void> {
   const j = process.argv.indexOf('--txn-puts');
   const txnPuts = j >= 0 ? Number(process.argv[j + 1]) : 100;
   const root = await mkdtemp(path.join(tmpdir(), 'kubemu-bench-kvmem-'));
-  const cleanup = (): void => {
-    killAllMembers();
-    rmSync(root, { recursive: true, force: true });
-    process.exit(130);
-  };
-  process.once('SIGINT', cleanup);
-  process.once('SIGTERM', cleanup);
+  cleanUpOnInterrupt(root);
   try {
     const results: Measured[] = [];
     for (const kind of ['kvstore', 'etcd'] as const) results.push(await load(kind, keys, txnPuts, root));

@@ -9,7 +9,7 @@
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, rmSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
@@ -52,6 +52,17 @@ export function killAllMembers(): void {
   live.clear();
 }
 process.on('exit', killAllMembers);
+
+/** On Ctrl-C or SIGTERM: the members go first (SIGKILL), then their data under `root`. */
+export function cleanUpOnInterrupt(root: string): void {
+  const cleanup = (): void => {
+    killAllMembers();
+    rmSync(root, { recursive: true, force: true });
+    process.exit(130);
+  };
+  process.once('SIGINT', cleanup);
+  process.once('SIGTERM', cleanup);
+}
 
 /** A port the OS had free a moment ago; good enough on loopback for a bench. */
 export function freePort(): Promise<number> {
