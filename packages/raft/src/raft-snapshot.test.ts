@@ -11,14 +11,22 @@ function compact(p: TestPeer, keep = 0): number {
   return applied;
 }
 
+/**
+ * A 3-node group whose leader (1) compacted its log while follower 3 was cut off, so 3 can only
+ * catch up by snapshot once healed. Returns the snapshot index.
+ */
+function followerBehindCompaction(net: TestNetwork, proposals: string[]): number {
+  net.elect(1);
+  net.isolate(3);
+  for (const d of proposals) net.propose(1, d);
+  net.stabilize();
+  return compact(net.peer(1));
+}
+
 describe('snapshots (§7)', () => {
   it('a lagging follower is caught up from a snapshot once the leader compacted its log', () => {
     const net = new TestNetwork([1, 2, 3]);
-    net.elect(1);
-    net.isolate(3);
-    for (const d of ['a', 'b', 'c']) net.propose(1, d);
-    net.stabilize();
-    const snapIndex = compact(net.peer(1));
+    const snapIndex = followerBehindCompaction(net, ['a', 'b', 'c']);
     net.heal();
     // A heartbeat response marks 3 active; the leader then finds its entries compacted.
     net.tick(1);
@@ -40,11 +48,7 @@ describe('snapshots (§7)', () => {
 
   it('retries later when the snapshot is temporarily unavailable', () => {
     const net = new TestNetwork([1, 2, 3]);
-    net.elect(1);
-    net.isolate(3);
-    net.propose(1, 'a');
-    net.stabilize();
-    compact(net.peer(1));
+    followerBehindCompaction(net, ['a']);
     const storage = net.peer(1).storage;
     const real = storage.snapshot.bind(storage);
     let unavailable = true;
@@ -64,11 +68,7 @@ describe('snapshots (§7)', () => {
 
   it('reportSnapshot failure moves the follower back to Probe and the snapshot is sent again', () => {
     const net = new TestNetwork([1, 2, 3]);
-    net.elect(1);
-    net.isolate(3);
-    net.propose(1, 'a');
-    net.stabilize();
-    compact(net.peer(1));
+    followerBehindCompaction(net, ['a']);
     net.heal();
     // The MsgSnap is lost in transit, and the transport does not tell (yet).
     net.reportSnapshots = false;
