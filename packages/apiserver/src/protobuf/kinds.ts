@@ -1,0 +1,34 @@
+// The kinds whose protobuf encoding kubemu decodes: every kind an imperative kubectl 1.32 command
+// (`kubectl create <kind>`, `kubectl run`) sends as application/vnd.kubernetes.protobuf, plus the
+// cluster-scoped RBAC twins of the namespaced ones. Other kinds are answered 415, which tells the
+// client to send JSON.
+
+export interface ProtobufKind {
+  readonly apiVersion: string;
+  readonly kind: string;
+  /** The short name of the message in the schema. */
+  readonly message: string;
+}
+
+export const PROTOBUF_KINDS: readonly ProtobufKind[] = [
+  { apiVersion: 'v1', kind: 'Pod', message: 'Pod' },
+  { apiVersion: 'v1', kind: 'Service', message: 'Service' },
+  { apiVersion: 'v1', kind: 'ConfigMap', message: 'ConfigMap' },
+  { apiVersion: 'v1', kind: 'Secret', message: 'Secret' },
+  { apiVersion: 'v1', kind: 'Namespace', message: 'Namespace' },
+  { apiVersion: 'v1', kind: 'ServiceAccount', message: 'ServiceAccount' },
+  { apiVersion: 'apps/v1', kind: 'Deployment', message: 'Deployment' },
+  { apiVersion: 'batch/v1', kind: 'Job', message: 'Job' },
+  { apiVersion: 'batch/v1', kind: 'CronJob', message: 'CronJob' },
+  { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', message: 'Role' },
+  { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', message: 'RoleBinding' },
+  { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', message: 'ClusterRole' },
+  { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', message: 'ClusterRoleBinding' },
+];
+
+const BY_TYPE = new Map(PROTOBUF_KINDS.map((k) => [`${k.apiVersion}|${k.kind}`, k.message]));
+
+/** The schema message for apiVersion/kind, or undefined when kubemu cannot decode it. */
+export function protobufMessageFor(apiVersion: string, kind: string): string | undefined {
+  return BY_TYPE.get(`${apiVersion}|${kind}`);
+}
