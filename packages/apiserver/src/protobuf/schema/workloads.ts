@@ -64,13 +64,12 @@ export const BATCH_V1 = definePackage('k8s.io.api.batch.v1', {
     14 podReplacementPolicy    *string           omitempty
     15 managedBy               *string           omitempty`,
   PodFailurePolicy: `1 rules []PodFailurePolicyRule`,
-  // onExitCodes and onPodConditions have no omitempty: unset, they are written as null.
   PodFailurePolicyRule: `
     1 action          string
-    2 onExitCodes     *PodFailurePolicyOnExitCodesRequirement
-    3 onPodConditions []PodFailurePolicyOnPodConditionsPattern`,
+    2 onExitCodes     *PodFailurePolicyOnExitCodesRequirement  omitempty
+    3 onPodConditions []PodFailurePolicyOnPodConditionsPattern omitempty`,
   PodFailurePolicyOnExitCodesRequirement: `
-    1 containerName *string
+    1 containerName *string omitempty
     2 operator      string
     3 values        []int32`,
   PodFailurePolicyOnPodConditionsPattern: `
