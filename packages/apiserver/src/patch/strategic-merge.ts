@@ -17,20 +17,24 @@
 //
 // Inputs are mutated: callers pass copies.
 import type { Json, JsonObject } from './json-value';
-import { deleteKey, getKey, goEqual, goFormat, goKind, hasKey, isJsonObject, setKey } from './json-value';
+import { deleteKey, getKey, goEqual, goKind, hasKey, isJsonObject, setKey } from './json-value';
 import type { PatchSchema } from './patch-meta';
 import { lookupField } from './patch-meta';
-import type { SmpError } from './strategic-errors';
 import {
-  badArgType,
-  badPatchFormatForPrimitiveList,
-  badPatchFormatForRetainKeys,
-  badPatchFormatForSetElementOrderList,
-  badPatchType,
-  internalError,
-  isSmpError,
-  noMergeKey,
-} from './strategic-errors';
+  DELETE_FROM_PRIMITIVE_LIST,
+  SET_ELEMENT_ORDER,
+  applyRetainKeysDirective,
+  discardNullValues,
+  extractKey,
+  extractRetainKeysPatchStrategy,
+  handleDirectiveInMergeMap,
+  removeDirectives,
+  removeDirectivesFromList,
+  stripDirectives,
+  validatePatchWithSetOrderList,
+} from './strategic-directives';
+import type { SmpError } from './strategic-errors';
+import { badArgType, badPatchType, internalError, isSmpError, noMergeKey } from './strategic-errors';
 import type { ElementKind } from './strategic-order';
 import {
   DELETE,
@@ -38,17 +42,10 @@ import {
   MERGE,
   REPLACE,
   deduplicateScalars,
-  extractToDeleteItems,
-  hasDirectiveMarker,
-  mergeKeyValueEqual,
   normalizeElementOrder,
   partitionByPresence,
   sliceElementKind,
 } from './strategic-order';
-
-const RETAIN_KEYS = '$retainKeys';
-const DELETE_FROM_PRIMITIVE_LIST = '$deleteFromPrimitiveList';
-const SET_ELEMENT_ORDER = '$setElementOrder';
 
 /** Applies patch to original and returns the merged object, directive-free. */
 export function strategicMergePatch(original: JsonObject, patch: JsonObject, schema: PatchSchema): JsonObject | SmpError {
@@ -111,33 +108,6 @@ function takePatchValue(original: JsonObject, k: string, v: Json): void {
   else deleteKey(original, k);
 }
 
-function handleDirectiveInMergeMap(directive: Json, patch: JsonObject): JsonObject | SmpError {
-  if (directive === REPLACE) {
-    deleteKey(patch, DIRECTIVE);
-    return patch;
-  }
-  if (directive === DELETE) return {};
-  return badPatchType(directive, patch);
-}
-
-/**
- * $retainKeys: every non-null key of the patch must be listed, and keys of the live map that are
- * not listed are dropped before merging.
- */
-function applyRetainKeysDirective(original: JsonObject, patch: JsonObject): SmpError | undefined {
-  const retain = getKey(patch, RETAIN_KEYS);
-  if (retain === undefined) return undefined;
-  deleteKey(patch, RETAIN_KEYS);
-  if (!Array.isArray(retain)) return badPatchFormatForRetainKeys();
-  const keep = new Set<Json>(retain);
-  for (const [k, v] of Object.entries(patch)) {
-    if (v === null || k.startsWith(DELETE_FROM_PRIMITIVE_LIST) || k.startsWith(SET_ELEMENT_ORDER)) continue;
-    if (!keep.has(k)) return badPatchFormatForRetainKeys();
-  }
-  for (const k of Object.keys(original)) if (!keep.has(k)) deleteKey(original, k);
-  return undefined;
-}
-
 /**
  * $setElementOrder/f: merges list f now (live and patch), orders the result by the directive, and
  * removes f from the patch so the main loop does not merge it again.
@@ -182,37 +152,6 @@ function mergePatchIntoOriginal(original: JsonObject, patch: JsonObject, schema:
     if (isSmpError(both)) return both;
     setKey(original, field, both);
     deleteKey(patch, field);
-  }
-  return undefined;
-}
-
-/**
- * The patch list must be in the order $setElementOrder gives (deletions and directive items
- * aside), and hold nothing the order list lacks.
- */
-function validatePatchWithSetOrderList(patchList: Json[], order: Json[], mergeKey: string): SmpError | undefined {
-  if (order.length === 0 || patchList.length === 0) return undefined;
-  let nonDelete = patchList;
-  if (mergeKey !== '') {
-    const split = extractToDeleteItems(patchList);
-    if (isSmpError(split)) return split;
-    nonDelete = split.keep;
-  }
-  let p = 0;
-  let o = 0;
-  while (p < nonDelete.length && o < order.length) {
-    const item = nonDelete[p] ?? null;
-    if (hasDirectiveMarker(item)) {
-      p++;
-      continue;
-    }
-    const eq = mergeKeyValueEqual(item, order[o] ?? null, mergeKey);
-    if (isSmpError(eq)) return eq;
-    if (eq) p++;
-    o++;
-  }
-  if (p < nonDelete.length && o >= order.length) {
-    return internalError(`the order in patch list:\n${goFormat(patchList)}\n doesn't match ${SET_ELEMENT_ORDER} list:\n${goFormat(order)}`);
   }
   return undefined;
 }
@@ -357,73 +296,4 @@ function mergeSliceWithoutSpecialElements(live: GoBacking, patch: Json[], mergeK
     live.arr[idx] = m;
   }
   return undefined;
-}
-
-/** extractKey: "$setElementOrder/containers" -> "containers". */
-function extractKey(s: string, prefix: string): string | SmpError {
-  const slash = s.indexOf('/');
-  if (slash < 0 || s.slice(0, slash) !== prefix) {
-    return prefix === DELETE_FROM_PRIMITIVE_LIST ? badPatchFormatForPrimitiveList() : badPatchFormatForSetElementOrderList();
-  }
-  return s.slice(slash + 1);
-}
-
-/** The field's strategy other than retainKeys (which only matters when computing patches). */
-function extractRetainKeysPatchStrategy(strategies: readonly string[]): string | SmpError {
-  if (strategies.length === 0) return '';
-  if (strategies.length === 1) return strategies[0] === 'retainKeys' ? '' : (strategies[0] ?? '');
-  if (strategies.length === 2 && strategies.includes('retainKeys')) return strategies.find((s) => s !== 'retainKeys') ?? '';
-  return internalError(`unexpected patch strategy: ${goFormat([...strategies])}`);
-}
-
-/** discardNullValuesFromPatch: null members go, recursively, through maps and lists. */
-function discardNullValues(v: Json): Json {
-  if (isJsonObject(v)) {
-    for (const [k, e] of Object.entries(v)) {
-      if (e === null) deleteKey(v, k);
-      else discardNullValues(e);
-    }
-  } else if (Array.isArray(v)) {
-    v.forEach(discardNullValues);
-  }
-  return v;
-}
-
-/** removeDirectives: a map with $patch is dropped (from its parent map or list), recursively. */
-function removeDirectives(v: Json): { keep: true; value: Json } | { keep: false } {
-  if (isJsonObject(v)) {
-    if (hasKey(v, DIRECTIVE)) return { keep: false };
-    for (const [k, e] of Object.entries(v)) {
-      const r = removeDirectives(e);
-      if (r.keep) setKey(v, k, r.value);
-      else deleteKey(v, k);
-    }
-    return { keep: true, value: v };
-  }
-  if (Array.isArray(v)) return { keep: true, value: removeDirectivesFromList(v) };
-  return { keep: true, value: v };
-}
-
-function removeDirectivesFromList(list: Json[]): Json[] {
-  const out: Json[] = [];
-  for (const e of list) {
-    const r = removeDirectives(e);
-    if (r.keep) out.push(r.value);
-  }
-  return out;
-}
-
-function isDirectiveKey(k: string): boolean {
-  return k === DIRECTIVE || k === RETAIN_KEYS || k.startsWith(`${SET_ELEMENT_ORDER}/`) || k.startsWith(`${DELETE_FROM_PRIMITIVE_LIST}/`);
-}
-
-/** What typed decoding does to directive keys left in verbatim-taken values: drops them. */
-function stripDirectives(v: Json): void {
-  if (Array.isArray(v)) v.forEach(stripDirectives);
-  else if (isJsonObject(v)) {
-    for (const [k, e] of Object.entries(v)) {
-      if (isDirectiveKey(k)) deleteKey(v, k);
-      else stripDirectives(e);
-    }
-  }
 }
