@@ -64,7 +64,13 @@ function decodeObject(body: Buffer, defaults: DefaultKind | undefined): KubeObje
   }
   const def = SCHEMA.message(messageName);
   const raw = unknown.raw ?? new Uint8Array(0);
-  checkMessage(SCHEMA, def, raw, '');
+  try {
+    checkMessage(SCHEMA, def, raw, '');
+  } catch (err) {
+    // Name the object in the Status, as for an unsupported kind.
+    if (err instanceof UnsupportedProtobuf && err.target === undefined) throw new UnsupportedProtobuf(err.message, target);
+    throw err;
+  }
   const decoded = SCHEMA.type(def).decode(raw) as unknown as Record<string, unknown>;
   // TypeMeta is embedded in every kind and written first: kind, then apiVersion.
   return { kind, apiVersion, ...objectJson(SCHEMA, def, decoded) };
