@@ -1,0 +1,96 @@
+// The resource a leader election contends for: a coordination.k8s.io/v1 Lease. Writes are
+// conditional on the resourceVersion last read, so two candidates can never both take it.
+import type { Lease } from '@kubemu/api';
+import { isNotFound } from './api-error';
+import type { ResourceClient } from './resource-client';
+import type { RestClient } from './rest-client';
+
+/** The lock's content as client-go's resourcelock.LeaderElectionRecord has it (times as RFC 3339). */
+export interface LeaderElectionRecord {
+  holderIdentity: string;
+  leaseDurationSeconds: number;
+  acquireTime: string;
+  renewTime: string;
+  leaderTransitions: number;
+}
+
+/** A record as read, with a canonical serialisation to tell whether it changed since the last read. */
+export interface ObservedRecord {
+  record: LeaderElectionRecord;
+  raw: string;
+}
+
+export interface ResourceLock {
+  readonly identity: string;
+  /** The current record; undefined when the lock object does not exist. Throws on other failures. */
+  get(signal?: AbortSignal): Promise<ObservedRecord | undefined>;
+  create(record: LeaderElectionRecord, signal?: AbortSignal): Promise<ObservedRecord>;
+  /** Conditional on the version last read or written: throws a 409 ApiError if someone wrote since. */
+  update(record: LeaderElectionRecord, signal?: AbortSignal): Promise<ObservedRecord>;
+  describe(): string;
+}
+
+export const LEASES = { group: 'coordination.k8s.io', version: 'v1', resource: 'leases', namespaced: true } as const;
+
+export class LeaseLock implements ResourceLock {
+  private lease: Lease | undefined;
+  private readonly leases: ResourceClient<Lease>;
+
+  constructor(
+    client: RestClient,
+    readonly namespace: string,
+    readonly name: string,
+    readonly identity: string,
+  ) {
+    this.leases = client.resource<Lease>(LEASES).namespace(namespace);
+  }
+
+  describe(): string {
+    return `${this.namespace}/${this.name}`;
+  }
+
+  async get(signal?: AbortSignal): Promise<ObservedRecord | undefined> {
+    try {
+      this.lease = await this.leases.get(this.name, signal ? { signal } : {});
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+    return observed(this.lease);
+  }
+
+  async create(record: LeaderElectionRecord, signal?: AbortSignal): Promise<ObservedRecord> {
+    const lease: Lease = { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { namespace: this.namespace, name: this.name }, spec: toSpec(record) };
+    this.lease = await this.leases.create(lease, signal ? { signal } : {});
+    return observed(this.lease);
+  }
+
+  async update(record: LeaderElectionRecord, signal?: AbortSignal): Promise<ObservedRecord> {
+    if (this.lease === undefined) throw new Error('LeaseLock.update before get or create');
+    const next: Lease = { ...this.lease, spec: { ...this.lease.spec, ...toSpec(record) } };
+    this.lease = await this.leases.update(next, signal ? { signal } : {});
+    return observed(this.lease);
+  }
+}
+
+function toSpec(r: LeaderElectionRecord): NonNullable<Lease['spec']> {
+  return {
+    holderIdentity: r.holderIdentity,
+    leaseDurationSeconds: r.leaseDurationSeconds,
+    acquireTime: r.acquireTime,
+    renewTime: r.renewTime,
+    leaseTransitions: r.leaderTransitions,
+  };
+}
+
+function observed(lease: Lease): ObservedRecord {
+  const s = lease.spec ?? {};
+  const record: LeaderElectionRecord = {
+    holderIdentity: s.holderIdentity ?? '',
+    leaseDurationSeconds: s.leaseDurationSeconds ?? 0,
+    acquireTime: s.acquireTime ?? '',
+    renewTime: s.renewTime ?? '',
+    leaderTransitions: s.leaseTransitions ?? 0,
+  };
+  return { record, raw: JSON.stringify(record) };
+}
