@@ -17,7 +17,7 @@ export {
   serviceAccountUsername,
 } from './user';
 export type { AuthStatus } from './status';
-export { forbiddenMessage, forbiddenStatus, unauthorizedStatus } from './status';
+export { forbiddenMessage, forbiddenStatus, newForbidden, unauthorizedStatus } from './status';
 
 // PKI
 export type { Pki, PkiOptions, ClientCertificateRequest } from './pki/pki';
@@ -65,6 +65,8 @@ export { ruleAllows, rulesAllow } from './authz/rbac/rule-matching';
 export type { NodeGraph } from './authz/node-authorizer';
 export { NodeAuthorizer } from './authz/node-authorizer';
 export { podReferences } from './authz/node-references';
+export type { AdmissionOperation, NodeAdmissionRequest } from './authz/node-restriction';
+export { nodeRestriction } from './authz/node-restriction';
 
 // Bootstrap policy
 export { bootstrapPolicy, clusterRoleBindings, namespaceRoleBindings, namespaceRoles } from './bootstrap/bootstrap-policy';

@@ -39,9 +39,15 @@ export function forbiddenMessage(attrs: RequestAttributes): string {
  */
 export function forbiddenStatus(attrs: RequestAttributes, reason: string): AuthStatus {
   const why = reason === '' ? forbiddenMessage(attrs) : `${forbiddenMessage(attrs)}: ${reason}`;
-  const group = attrs.resourceRequest ? (attrs.apiGroup ?? '') : '';
-  const resource = attrs.resourceRequest ? (attrs.resource ?? '') : '';
-  const name = attrs.resourceRequest ? (attrs.name ?? '') : '';
+  if (!attrs.resourceRequest) return newForbidden('', '', '', why);
+  return newForbidden(attrs.apiGroup ?? '', attrs.resource ?? '', attrs.name ?? '', why);
+}
+
+/**
+ * apierrors.NewForbidden: `<resource>[.<group>] ["<name>"] is forbidden: <why>`, or `forbidden:
+ * <why>` without a resource. Admission plugins answer with it too.
+ */
+export function newForbidden(group: string, resource: string, name: string, why: string): AuthStatus {
   let message: string;
   if (group === '' && resource === '') message = `forbidden: ${why}`;
   else {
