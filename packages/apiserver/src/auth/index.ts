@@ -44,6 +44,7 @@ export { DEFAULT_ISSUER, ServiceAccountTokenAuthenticator, TokenIssuer } from '.
 export type { BoundObjectReference, TokenRequest, TokenRequestSpec } from './authn/token-request';
 export { DEFAULT_EXPIRATION_SECONDS, tokenRequestResponse, validateTokenRequest } from './authn/token-request';
 export { keyIdFromPublicKey } from './authn/jwt';
+export { openIdConfiguration, serviceAccountJwks } from './authn/oidc-discovery';
 
 // Authorization
 export type {

@@ -1,6 +1,7 @@
 import * as crypto from 'node:crypto';
 import { ManualClock } from '@kubemu/base';
 import { decodeJwt, keyIdFromPublicKey, signJwt } from './jwt';
+import { openIdConfiguration, serviceAccountJwks } from './oidc-discovery';
 import type { ServiceAccountGetters } from './service-account-token';
 import { DEFAULT_ISSUER, ServiceAccountTokenAuthenticator, TokenIssuer } from './service-account-token';
 import { tokenRequestResponse, validateTokenRequest } from './token-request';
@@ -144,5 +145,19 @@ describe('TokenRequest', () => {
     expect(v.status.message).toBe(
       'TokenRequest.authentication.k8s.io "builder" is invalid: spec.expirationSeconds: Invalid value: 5: may not specify a duration less than 10 minutes',
     );
+  });
+});
+
+describe('issuer discovery', () => {
+  it('publishes the key that verifies the tokens under the kid they carry', () => {
+    const issuer = new TokenIssuer({ privateKeyPem, clock: new ManualClock() });
+    const { token } = issuer.issue({ namespace: 'ns', name: 'sa', uid: 'u', expirationSeconds: 3600 });
+    const jwks = serviceAccountJwks([publicKeyPem]);
+    const jwk = jwks.keys.find((k) => k['kid'] === decodeJwt(token)?.header.kid);
+    expect(jwk).toMatchObject({ use: 'sig', kty: 'RSA', alg: 'RS256', e: 'AQAB' });
+    const key = crypto.createPublicKey({ key: { kty: 'RSA', n: jwk?.['n'] as string, e: jwk?.['e'] as string }, format: 'jwk' });
+    const [h, c, s] = token.split('.') as [string, string, string];
+    expect(crypto.verify('sha256', Buffer.from(`${h}.${c}`), key, Buffer.from(s, 'base64url'))).toBe(true);
+    expect(openIdConfiguration(DEFAULT_ISSUER, 'https://10.0.0.1:6443/openid/v1/jwks')).toMatchObject({ issuer: DEFAULT_ISSUER, id_token_signing_alg_values_supported: ['RS256'] });
   });
 });

@@ -14,6 +14,10 @@ export interface RequestAttributes {
   subresource?: string;
   /** '' or absent for cluster-scoped requests. */
   namespace?: string;
+  /**
+   * The object's name; for a list or watch with the field selector metadata.name=<x>, x (as
+   * kube-apiserver's RequestInfo sets it), so that a kubelet may watch its own Node.
+   */
   name?: string;
   /** The request path; what non-resource rules match. */
   path?: string;
