@@ -203,6 +203,16 @@ describe('the JSON is what encoding/json writes for the decoded Go struct', () =
     expect(decodeFailure(envelope('v1', 'ConfigMap', encode('ConfigMap', { metadata: { managedFields: [broken] } }))).code).toBe(400);
   });
 
+  test('an Eviction carries its DeleteOptions without TypeMeta', () => {
+    const eviction = { metadata: { name: 'p', namespace: 'default' }, deleteOptions: { gracePeriodSeconds: 0, preconditions: { uid: 'u1' }, dryRun: ['All'] } };
+    expect(decodeOk(envelope('policy/v1', 'Eviction', encode('Eviction', eviction)))).toEqual({
+      kind: 'Eviction',
+      apiVersion: 'policy/v1',
+      metadata: { name: 'p', namespace: 'default', creationTimestamp: null },
+      deleteOptions: { gracePeriodSeconds: 0, preconditions: { uid: 'u1' }, dryRun: ['All'] },
+    });
+  });
+
   test('an embedded struct is promoted: ephemeral containers and volume sources sit inline', () => {
     const spec = {
       containers: [container],

@@ -7,7 +7,8 @@
 // Then encoding/json: `omitempty` drops false, 0, "", nil pointers and empty slices/maps/bytes but
 // never a struct value; a field without it is written even when zero (nil as null); map keys are
 // sorted; embedded (inline) structs have their fields promoted into the parent object; types with
-// their own MarshalJSON (Time, Quantity, IntOrString, FieldsV1) print themselves.
+// their own MarshalJSON (Time, Quantity, IntOrString, FieldsV1) print themselves, as does a
+// named slice wrapped in a message for protobuf (ExtraValue: a JSON array).
 import { canonicalQuantity } from '@kubemu/api';
 import type { FieldDef, MessageDef, Scalar, ValueType } from './schema/dsl';
 import type { Schema } from './schema/registry';
@@ -99,6 +100,8 @@ export function messageJson(schema: Schema, def: MessageDef, msg: Decoded): Json
       return intOrStringJson(msg);
     case 'fieldsV1':
       return fieldsV1Json(msg);
+    case 'stringList':
+      return Array.isArray(msg['items']) ? (msg['items'] as unknown[]).map((v) => scalarJson('string', v)) : null;
     case undefined:
       return objectJson(schema, def, msg);
   }

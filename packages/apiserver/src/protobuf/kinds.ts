@@ -1,7 +1,7 @@
 // The kinds whose protobuf encoding kubemu decodes: every kind an imperative kubectl 1.32 command
 // (`kubectl create <kind>`, `kubectl run`) sends as application/vnd.kubernetes.protobuf, plus the
-// cluster-scoped RBAC twins of the namespaced ones. Other kinds are answered 415, which tells the
-// client to send JSON.
+// cluster-scoped RBAC twins of the namespaced ones, plus what kubectl's other typed calls send.
+// Other kinds are answered 415, which tells the client to send JSON.
 
 export interface ProtobufKind {
   readonly apiVersion: string;
@@ -24,6 +24,12 @@ export const PROTOBUF_KINDS: readonly ProtobufKind[] = [
   { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', message: 'RoleBinding' },
   { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', message: 'ClusterRole' },
   { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', message: 'ClusterRoleBinding' },
+  // Sent by kubectl auth can-i / auth whoami / create token / drain / autoscale.
+  { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', message: 'SelfSubjectAccessReview' },
+  { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview', message: 'SelfSubjectReview' },
+  { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', message: 'TokenRequest' },
+  { apiVersion: 'policy/v1', kind: 'Eviction', message: 'Eviction' },
+  { apiVersion: 'autoscaling/v1', kind: 'HorizontalPodAutoscaler', message: 'HorizontalPodAutoscaler' },
 ];
 
 const BY_TYPE = new Map(PROTOBUF_KINDS.map((k) => [`${k.apiVersion}|${k.kind}`, k.message]));

@@ -6,8 +6,8 @@
 //
 // The stand-in serves exactly what kubectl 1.32 needs for these commands: /version (the gcloud
 // kubectl dispatcher picks the kubectl minor from it), legacy discovery (/api, /api/v1, /apis,
-// /apis/<group>/<version>), GET of the one CronJob `create job --from` copies, and POST, which it
-// answers 201 with the decoded object (or the decoder's Status and code).
+// /apis/<group>/<version>), GET of the objects some commands read first (STAND_IN_OBJECTS), and
+// POST, which it answers 201 with the decoded object (or the decoder's Status and code).
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -16,7 +16,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeKubernetesProtobuf } from './decode';
-import { BINARY_FILE_BYTES, CRONJOBS } from './kubectl-fixtures';
+import { BINARY_FILE_BYTES, STAND_IN_OBJECTS } from './kubectl-fixtures';
 
 export interface CapturedRequest {
   readonly method: string;
@@ -26,18 +26,25 @@ export interface CapturedRequest {
   readonly body: Buffer;
 }
 
-type Resource = readonly [name: string, kind: string, namespaced: boolean];
+/** [resource, kind, namespaced] or, for a subresource, also the group/version of its kind. */
+type Resource = readonly [name: string, kind: string, namespaced: boolean, kindGroupVersion?: string];
 
 const DISCOVERY: Readonly<Record<string, readonly Resource[]>> = {
   v1: [
     ['pods', 'Pod', true],
+    ['pods/eviction', 'Eviction', true, 'policy/v1'],
     ['services', 'Service', true],
     ['configmaps', 'ConfigMap', true],
     ['secrets', 'Secret', true],
     ['namespaces', 'Namespace', false],
+    ['nodes', 'Node', false],
     ['serviceaccounts', 'ServiceAccount', true],
+    ['serviceaccounts/token', 'TokenRequest', true, 'authentication.k8s.io/v1'],
   ],
-  'apps/v1': [['deployments', 'Deployment', true]],
+  'apps/v1': [
+    ['deployments', 'Deployment', true],
+    ['deployments/scale', 'Scale', true, 'autoscaling/v1'],
+  ],
   'batch/v1': [
     ['jobs', 'Job', true],
     ['cronjobs', 'CronJob', true],
@@ -48,6 +55,10 @@ const DISCOVERY: Readonly<Record<string, readonly Resource[]>> = {
     ['clusterroles', 'ClusterRole', false],
     ['clusterrolebindings', 'ClusterRoleBinding', false],
   ],
+  'authorization.k8s.io/v1': [['selfsubjectaccessreviews', 'SelfSubjectAccessReview', false]],
+  'authentication.k8s.io/v1': [['selfsubjectreviews', 'SelfSubjectReview', false]],
+  'autoscaling/v1': [['horizontalpodautoscalers', 'HorizontalPodAutoscaler', true]],
+  'policy/v1': [['poddisruptionbudgets', 'PodDisruptionBudget', true]],
 };
 
 function resourceList(groupVersion: string, resources: readonly Resource[]): object {
@@ -56,7 +67,10 @@ function resourceList(groupVersion: string, resources: readonly Resource[]): obj
     kind: 'APIResourceList',
     apiVersion: 'v1',
     groupVersion,
-    resources: resources.map(([name, kind, namespaced]) => ({ name, singularName: kind.toLowerCase(), namespaced, kind, verbs })),
+    resources: resources.map(([name, kind, namespaced, kindGroupVersion]) => {
+      const [group, version] = kindGroupVersion === undefined ? [] : kindGroupVersion.split('/');
+      return { name, singularName: name.includes('/') ? '' : kind.toLowerCase(), namespaced, kind, verbs, ...(group === undefined ? {} : { group, version }) };
+    }),
   };
 }
 
@@ -74,10 +88,7 @@ function discovery(path: string): object | undefined {
   }
   const gv = groups.find((g) => path === `/apis/${g}`);
   if (gv !== undefined) return resourceList(gv, DISCOVERY[gv] ?? []);
-  const cronJob = /^\/apis\/batch\/v1\/namespaces\/default\/cronjobs\/([a-z0-9-]+)$/.exec(path);
-  const name = cronJob?.[1];
-  if (name !== undefined && Object.hasOwn(CRONJOBS, name)) return CRONJOBS[name];
-  return undefined;
+  return Object.hasOwn(STAND_IN_OBJECTS, path) ? STAND_IN_OBJECTS[path] : undefined;
 }
 
 function reply(res: ServerResponse, code: number, body: unknown): void {
@@ -94,11 +105,13 @@ export interface StandInServer {
 /** Starts the stand-in apiserver on an ephemeral 127.0.0.1 port. */
 export async function startStandIn(): Promise<StandInServer> {
   const posts: CapturedRequest[] = [];
+  const evicted = new Set<string>();
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const path = (req.url ?? '/').split('?')[0] ?? '/';
+      if (req.method === 'POST' && path.endsWith('/eviction')) evicted.add(path.slice(0, -'/eviction'.length));
       if (req.method === 'POST') {
         const body = Buffer.concat(chunks);
         posts.push({ method: 'POST', path, contentType: req.headers['content-type'], accept: req.headers['accept'], body });
@@ -113,7 +126,9 @@ export async function startStandIn(): Promise<StandInServer> {
         else reply(res, decoded.status.code ?? 400, decoded.status);
         return;
       }
-      const found = req.method === 'GET' ? discovery(path) : undefined;
+      // GET serves discovery and the fixtures; PATCH (kubectl drain cordons the node) answers
+      // with the object unchanged; an evicted pod is gone.
+      const found = (req.method === 'GET' || req.method === 'PATCH') && !evicted.has(path) ? discovery(path) : undefined;
       if (found !== undefined) reply(res, 200, found);
       else reply(res, 404, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: `${path} not found`, reason: 'NotFound', code: 404 });
     });

@@ -51,6 +51,7 @@ export function captureCases(binaryFile: string): CaptureCase[] {
     pb('create-clusterrole-aggregated', ['create', 'clusterrole', 'monitoring', '--aggregation-rule=rbac.example.com/aggregate-to-monitoring=true']),
     pb('create-clusterrole-nonresource', ['create', 'clusterrole', 'health', '--verb=get', '--non-resource-url=/healthz', '--non-resource-url=/livez']),
     pb('create-clusterrolebinding', ['create', 'clusterrolebinding', 'health', '--clusterrole=health', '--group=system:authenticated']),
+    pb('autoscale', ['autoscale', 'deployment', 'web', '--min=2', '--max=5', '--cpu-percent=80']),
     { name: 'run', args: ['run', 'nginx', '--image=nginx', '--port=80', '--env=A=B', '--labels=app=x', '--restart=Never'], encoding: 'json' },
   ];
 }
@@ -241,5 +242,103 @@ const RICH_CRONJOB = {
   status: {},
 };
 
-/** The CronJobs `kubectl create job --from=cronjob/<name>` reads, by name. */
-export const CRONJOBS: Readonly<Record<string, object>> = { tick: TICK_CRONJOB, rich: RICH_CRONJOB };
+const WEB_DEPLOYMENT = {
+  apiVersion: 'apps/v1',
+  kind: 'Deployment',
+  metadata: { name: 'web', namespace: 'default', uid: '9d3c2b1a-0f4e-4d5c-8b7a-6e5f4d3c2b1a', resourceVersion: '44' },
+  spec: {
+    replicas: 1,
+    selector: { matchLabels: { app: 'web' } },
+    template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'nginx', image: 'nginx' }] } },
+  },
+  status: {},
+};
+
+const NODE = { apiVersion: 'v1', kind: 'Node', metadata: { name: 'n1', uid: '1c2d3e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f', resourceVersion: '45' }, spec: {}, status: {} };
+
+const NODE_POD = {
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: {
+    name: 'web-abc',
+    namespace: 'default',
+    uid: '2d3e4f5a-6b7c-4d8e-9f0a-1b2c3d4e5f6a',
+    resourceVersion: '46',
+    ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web-5d4c', uid: '3e4f5a6b-7c8d-4e9f-0a1b-2c3d4e5f6a7b', controller: true }],
+  },
+  spec: { nodeName: 'n1', containers: [{ name: 'nginx', image: 'nginx' }] },
+  status: { phase: 'Running' },
+};
+
+/** What the stand-in answers GET (and PATCH) with, by path: what commands read before they write. */
+export const STAND_IN_OBJECTS: Readonly<Record<string, object>> = {
+  '/apis/batch/v1/namespaces/default/cronjobs/tick': TICK_CRONJOB,
+  '/apis/batch/v1/namespaces/default/cronjobs/rich': RICH_CRONJOB,
+  '/apis/apps/v1/namespaces/default/deployments/web': WEB_DEPLOYMENT,
+  '/api/v1/nodes/n1': NODE,
+  '/api/v1/pods': { apiVersion: 'v1', kind: 'PodList', metadata: { resourceVersion: '47' }, items: [NODE_POD] },
+  '/api/v1/namespaces/default/pods/web-abc': NODE_POD,
+};
+
+export interface TypedRequestCase {
+  readonly name: string;
+  readonly args: readonly string[];
+  /** The path kubectl POSTs the object to. */
+  readonly path: string;
+  readonly encoding: WireEncoding;
+  /**
+   * The JSON kube-apiserver's encoding/json writes for what kubectl sends. These commands have no
+   * --dry-run=client -o json, so the object is written out here from what the flags ask for.
+   */
+  readonly expected: object;
+}
+
+/** kubectl commands that POST something other than a created object. */
+export const TYPED_REQUEST_CASES: readonly TypedRequestCase[] = [
+  {
+    name: 'auth-can-i',
+    args: ['auth', 'can-i', 'create', 'pods'],
+    path: '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews',
+    encoding: 'protobuf',
+    expected: {
+      kind: 'SelfSubjectAccessReview',
+      apiVersion: 'authorization.k8s.io/v1',
+      metadata: { creationTimestamp: null },
+      spec: { resourceAttributes: { namespace: 'default', verb: 'create', resource: 'pods' } },
+      status: { allowed: false },
+    },
+  },
+  {
+    name: 'auth-whoami',
+    args: ['auth', 'whoami'],
+    path: '/apis/authentication.k8s.io/v1/selfsubjectreviews',
+    encoding: 'protobuf',
+    expected: { kind: 'SelfSubjectReview', apiVersion: 'authentication.k8s.io/v1', metadata: { creationTimestamp: null }, status: { userInfo: {} } },
+  },
+  {
+    name: 'create-token',
+    args: ['create', 'token', 'robot', '--audience=api', '--duration=1h', '--bound-object-kind=Pod', '--bound-object-name=web-abc', '--bound-object-uid=2d3e4f5a'],
+    path: '/api/v1/namespaces/default/serviceaccounts/robot/token',
+    encoding: 'protobuf',
+    expected: {
+      kind: 'TokenRequest',
+      apiVersion: 'authentication.k8s.io/v1',
+      metadata: { creationTimestamp: null },
+      spec: { audiences: ['api'], expirationSeconds: 3600, boundObjectRef: { kind: 'Pod', apiVersion: 'v1', name: 'web-abc', uid: '2d3e4f5a' } },
+      status: { token: '', expirationTimestamp: null },
+    },
+  },
+  {
+    name: 'drain',
+    args: ['drain', 'n1', '--grace-period=30', '--timeout=30s'],
+    path: '/api/v1/namespaces/default/pods/web-abc/eviction',
+    // drain's eviction client speaks JSON.
+    encoding: 'json',
+    expected: {
+      kind: 'Eviction',
+      apiVersion: 'policy/v1',
+      metadata: { name: 'web-abc', namespace: 'default', creationTimestamp: null },
+      deleteOptions: { gracePeriodSeconds: 30 },
+    },
+  },
+];

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { decodeKubernetesProtobuf, PROTOBUF_CONTENT_TYPE } from './index';
 import { kubectlEnv, startStandIn } from './kubectl-capture';
 import type { KubectlEnv, StandInServer } from './kubectl-capture';
-import { captureCases, dryRunArgs } from './kubectl-fixtures';
+import { captureCases, dryRunArgs, TYPED_REQUEST_CASES } from './kubectl-fixtures';
 
 const KUBECTL = process.env['KUBECTL'] ?? 'kubectl';
 const TESTDATA = join(__dirname, 'testdata');
@@ -84,6 +84,24 @@ describeIfKubectl('kubectl 1.32 against a stand-in apiserver that decodes its pr
       writeFileSync(join(TESTDATA, `${name}.pb`), post.body);
       writeFileSync(join(TESTDATA, `${name}.json`), dryRun.stdout);
     }
+  }, 120_000);
+
+  test.each(TYPED_REQUEST_CASES.map((c) => [c.name, c]))('%s sends the object its flags ask for', async (_name, c) => {
+    const before = server.posts.length;
+    // The stand-in echoes what it decoded, so kubectl may print an empty answer (can-i: "no",
+    // exit 1); only what it sent is checked.
+    await kubectl.run(c.args);
+    const post = server.posts.slice(before).find((p) => p.path === c.path);
+    if (post === undefined) throw new Error(`no POST to ${c.path}; got ${server.posts.slice(before).map((p) => p.path).join(', ')}`);
+    if (c.encoding === 'json') {
+      expect(post.contentType).toBe('application/json');
+      expect(JSON.parse(post.body.toString('utf8'))).toStrictEqual(c.expected);
+      return;
+    }
+    expect(post.contentType).toBe(PROTOBUF_CONTENT_TYPE);
+    const decoded = decodeKubernetesProtobuf(post.body);
+    if (!decoded.ok) throw new Error(`decode failed: ${JSON.stringify(decoded.status)}`);
+    expect(decoded.object).toStrictEqual(c.expected);
   }, 120_000);
 
   test('a kind kubemu cannot decode is refused with 415, which kubectl reports', async () => {

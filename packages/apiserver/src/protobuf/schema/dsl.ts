@@ -14,7 +14,7 @@
 export type Scalar = 'string' | 'int32' | 'int64' | 'bool' | 'bytes';
 
 /** Messages whose Go type has its own MarshalJSON, so their JSON is not their fields. */
-export type SpecialJson = 'time' | 'quantity' | 'intOrString' | 'fieldsV1';
+export type SpecialJson = 'time' | 'quantity' | 'intOrString' | 'fieldsV1' | 'stringList';
 
 export type ValueType = { readonly scalar: Scalar } | { readonly message: string };
 

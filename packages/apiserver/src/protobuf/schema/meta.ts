@@ -82,6 +82,22 @@ export const META_V1 = definePackage('k8s.io.apimachinery.pkg.apis.meta.v1', {
     1 key      string
     2 operator string
     3 values   []string omitempty`,
+  // DeleteOptions embeds TypeMeta, which is not part of its protobuf message: decoded from a
+  // nested message its kind and apiVersion are empty, so JSON has neither.
+  DeleteOptions: `
+    1 gracePeriodSeconds                               *int64         omitempty
+    2 preconditions                                    *Preconditions omitempty
+    3 orphanDependents                                 *bool          omitempty
+    4 propagationPolicy                                *string        omitempty
+    5 dryRun                                           []string       omitempty
+    6 ignoreStoreReadErrorWithClusterBreakingPotential *bool          omitempty`,
+  Preconditions: `
+    1 uid             *string omitempty
+    2 resourceVersion *string omitempty`,
+  FieldSelectorRequirement: `
+    1 key      string
+    2 operator string
+    3 values   []string omitempty`,
   Condition: `
     1 type               string
     2 status             string

@@ -2,6 +2,7 @@
 // types under their Kubernetes package names (k8s.io.api.core.v1.Pod, ...).
 import { Field, MapField, Root, Type } from 'protobufjs';
 import type { MessageDef } from './dsl';
+import { AUTHENTICATION_V1, AUTHORIZATION_V1, AUTOSCALING_V1, POLICY_V1 } from './access';
 import { CORE_OBJECTS } from './core-objects';
 import { CORE_POD } from './core-pod';
 import { CORE_SCHEDULING } from './core-scheduling';
@@ -66,4 +67,8 @@ export const SCHEMA = new Schema([
   ...APPS_V1,
   ...BATCH_V1,
   ...RBAC_V1,
+  ...AUTHORIZATION_V1,
+  ...AUTHENTICATION_V1,
+  ...POLICY_V1,
+  ...AUTOSCALING_V1,
 ]);
