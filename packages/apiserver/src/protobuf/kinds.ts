@@ -1,6 +1,6 @@
-// The kinds whose protobuf encoding kubemu decodes: every kind an imperative kubectl 1.32 command
-// (`kubectl create <kind>`, `kubectl run`) sends as application/vnd.kubernetes.protobuf, plus the
-// cluster-scoped RBAC twins of the namespaced ones, plus what kubectl's other typed calls send.
+// The kinds whose protobuf encoding kubemu decodes: every kind an imperative `kubectl create <kind>`
+// (1.32) sends as application/vnd.kubernetes.protobuf, and what kubectl's other typed calls send
+// (auth can-i, auth whoami, create token, autoscale). `kubectl run` and `kubectl drain` send JSON.
 // Other kinds are answered 415, which tells the client to send JSON.
 
 export interface ProtobufKind {
@@ -17,6 +17,10 @@ export const PROTOBUF_KINDS: readonly ProtobufKind[] = [
   { apiVersion: 'v1', kind: 'Secret', message: 'Secret' },
   { apiVersion: 'v1', kind: 'Namespace', message: 'Namespace' },
   { apiVersion: 'v1', kind: 'ServiceAccount', message: 'ServiceAccount' },
+  { apiVersion: 'v1', kind: 'ResourceQuota', message: 'ResourceQuota' },
+  { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', message: 'Ingress' },
+  { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', message: 'PodDisruptionBudget' },
+  { apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', message: 'PriorityClass' },
   { apiVersion: 'apps/v1', kind: 'Deployment', message: 'Deployment' },
   { apiVersion: 'batch/v1', kind: 'Job', message: 'Job' },
   { apiVersion: 'batch/v1', kind: 'CronJob', message: 'CronJob' },

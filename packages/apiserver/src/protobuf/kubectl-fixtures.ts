@@ -51,6 +51,11 @@ export function captureCases(binaryFile: string): CaptureCase[] {
     pb('create-clusterrole-aggregated', ['create', 'clusterrole', 'monitoring', '--aggregation-rule=rbac.example.com/aggregate-to-monitoring=true']),
     pb('create-clusterrole-nonresource', ['create', 'clusterrole', 'health', '--verb=get', '--non-resource-url=/healthz', '--non-resource-url=/livez']),
     pb('create-clusterrolebinding', ['create', 'clusterrolebinding', 'health', '--clusterrole=health', '--group=system:authenticated']),
+    pb('create-quota', ['create', 'quota', 'q', '--hard=pods=10,requests.cpu=0.5,limits.memory=2Gi', '--scopes=NotTerminating']),
+    pb('create-priorityclass', ['create', 'priorityclass', 'high', '--value=1000', '--description=important', '--preemption-policy=Never']),
+    pb('create-pdb', ['create', 'poddisruptionbudget', 'web', '--selector=app=web', '--min-available=50%']),
+    pb('create-pdb-max-unavailable', ['create', 'poddisruptionbudget', 'db', '--selector=app=db', '--max-unavailable=1']),
+    pb('create-ingress', ['create', 'ingress', 'web', '--class=nginx', '--rule=foo.com/bar*=svc:8080,tls=cert', '--rule=/path=other:http', '--default-backend=defsvc:80']),
     pb('autoscale', ['autoscale', 'deployment', 'web', '--min=2', '--max=5', '--cpu-percent=80']),
     { name: 'run', args: ['run', 'nginx', '--image=nginx', '--port=80', '--env=A=B', '--labels=app=x', '--restart=Never'], encoding: 'json' },
   ];

@@ -1,5 +1,5 @@
 // k8s.io/api/core/v1: the top-level kinds kubectl creates (Pod, Service, ConfigMap, Secret,
-// Namespace, ServiceAccount) and their statuses. A client rarely sends a status, but the message is
+// Namespace, ResourceQuota, ServiceAccount) and their statuses. A client rarely sends a status, but the message is
 // always on the wire (a struct value), so its fields must be known to decode one that is.
 import { definePackage } from './dsl';
 import { CORE_V1 } from './core-pod';
@@ -161,6 +161,23 @@ export const CORE_OBJECTS = definePackage(CORE_V1, {
     4 lastTransitionTime Time   omitempty
     5 reason             string omitempty
     6 message            string omitempty`,
+
+  ResourceQuota: `
+    1 metadata ObjectMeta          omitempty
+    2 spec     ResourceQuotaSpec   omitempty
+    3 status   ResourceQuotaStatus omitempty`,
+  ResourceQuotaSpec: `
+    1 hard          map[string]Quantity omitempty
+    2 scopes        []string            omitempty
+    3 scopeSelector *ScopeSelector      omitempty`,
+  ScopeSelector: `1 matchExpressions []ScopedResourceSelectorRequirement omitempty`,
+  ScopedResourceSelectorRequirement: `
+    1 scopeName string
+    2 operator  string
+    3 values    []string omitempty`,
+  ResourceQuotaStatus: `
+    1 hard map[string]Quantity omitempty
+    2 used map[string]Quantity omitempty`,
 
   ServiceAccount: `
     1 metadata                     ObjectMeta             omitempty

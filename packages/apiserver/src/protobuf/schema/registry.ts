@@ -8,6 +8,7 @@ import { CORE_POD } from './core-pod';
 import { CORE_SCHEDULING } from './core-scheduling';
 import { CORE_VOLUMES } from './core-volumes';
 import { INTSTR, META_V1, RESOURCE, RUNTIME } from './meta';
+import { NETWORKING_V1, POLICY_V1_PDB, SCHEDULING_V1 } from './networking-scheduling';
 import { RBAC_V1 } from './rbac';
 import { APPS_V1, BATCH_V1 } from './workloads';
 
@@ -71,4 +72,7 @@ export const SCHEMA = new Schema([
   ...AUTHENTICATION_V1,
   ...POLICY_V1,
   ...AUTOSCALING_V1,
+  ...NETWORKING_V1,
+  ...POLICY_V1_PDB,
+  ...SCHEDULING_V1,
 ]);
