@@ -115,10 +115,11 @@ export async function startStandIn(): Promise<StandInServer> {
       if (req.method === 'POST') {
         const body = Buffer.concat(chunks);
         posts.push({ method: 'POST', path, contentType: req.headers['content-type'], accept: req.headers['accept'], body });
-        // kubectl's typed clients send protobuf; `kubectl run` goes through the dynamic
-        // (unstructured) client, which only speaks JSON.
+        // kubectl's typed clients send protobuf; `kubectl run` (the dynamic client) and
+        // `kubectl drain` (its eviction client) send JSON, which is echoed as it came.
         if ((req.headers['content-type'] ?? '').startsWith('application/json')) {
-          reply(res, 201, JSON.parse(body.toString('utf8')));
+          res.writeHead(201, { 'content-type': 'application/json' });
+          res.end(body);
           return;
         }
         const decoded = decodeKubernetesProtobuf(body);
