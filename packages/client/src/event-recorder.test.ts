@@ -113,4 +113,19 @@ describe('EventRecorder', () => {
     await recorder.flush();
     expect(events(fake).map((e) => e.reason)).toEqual(['B']);
   });
+
+  it('the spam filter lets 25 events per object through, then one per 5 minutes', async () => {
+    const { clock, fake, recorder } = setup();
+    for (let i = 0; i < 30; i++) {
+      recorder.eventf(pod, 'Normal', `Reason${i}`, 'm');
+      await recorder.flush();
+    }
+    expect(events(fake)).toHaveLength(25);
+    clock.advance(300_000);
+    recorder.eventf(pod, 'Normal', 'Later', 'm');
+    recorder.eventf(pod, 'Normal', 'Dropped', 'm');
+    await recorder.flush();
+    expect(events(fake).map((e) => e.reason)).toContain('Later');
+    expect(events(fake)).toHaveLength(26);
+  });
 });

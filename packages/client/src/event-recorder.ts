@@ -61,7 +61,8 @@ export class EventRecorder {
   private readonly events: ResourceClient<Event>;
   private readonly correlator: EventCorrelator;
   private readonly queue: Event[] = [];
-  private writing: Promise<void> | undefined;
+  private draining = false;
+  private writing: Promise<void> = Promise.resolve();
   private stopped = false;
   private readonly abort = new AbortController();
   /** Makes event names unique within one millisecond (names carry a nanosecond clock in client-go). */
@@ -85,7 +86,7 @@ export class EventRecorder {
 
   /** Resolves when every event queued so far has been written or given up on. */
   async flush(): Promise<void> {
-    while (this.writing !== undefined) await this.writing;
+    while (this.draining) await this.writing;
   }
 
   /** Stops the writer; queued events are dropped. */
@@ -119,7 +120,10 @@ export class EventRecorder {
       reportingInstance: host,
     };
     this.queue.push(event);
-    this.writing ??= this.drain().finally(() => (this.writing = undefined));
+    if (!this.draining) {
+      this.draining = true;
+      this.writing = this.drain();
+    }
   }
 
   /** `<object name>.<16 hex digits of wall-clock nanoseconds>`, as client-go names events. */
@@ -128,11 +132,20 @@ export class EventRecorder {
     return `${objectName}.${nanos.toString(16).padStart(16, '0')}`;
   }
 
+  /**
+   * The single writer. Invariant: `draining` is true exactly while a drain runs; it is cleared in
+   * the same synchronous step that finds the queue empty, so an event recorded at any later
+   * moment starts a new drain rather than waiting in the queue.
+   */
   private async drain(): Promise<void> {
-    for (let e = this.queue.shift(); e !== undefined && !this.stopped; e = this.queue.shift()) {
-      const c = this.correlator.correlate(e);
-      if (c.skip) continue;
-      await this.writeWithRetries(c);
+    try {
+      for (let e = this.queue.shift(); e !== undefined && !this.stopped; e = this.queue.shift()) {
+        const c = this.correlator.correlate(e);
+        if (c.skip) continue;
+        await this.writeWithRetries(c);
+      }
+    } finally {
+      this.draining = false;
     }
   }
 

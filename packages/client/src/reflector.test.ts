@@ -133,4 +133,16 @@ describe('Reflector (through SharedInformer)', () => {
     expect(informer.hasSynced()).toBe(true);
     await informer.stop();
   });
+
+  it('relists when the watch request itself is answered 410 Gone', async () => {
+    const { clock, fake, informer } = rig();
+    fake.seed(cm('ns', 'a'));
+    fake.injectFailure({ verb: 'watch', code: 410, reason: 'Expired', message: 'too old resource version: 1 (2)' });
+    informer.start();
+    await informer.whenSynced();
+    await until(() => fake.watchCount() === 1, 'watch after relist');
+    expect(fake.actions({ verb: 'list' })).toHaveLength(2);
+    expect(clock.now()).toBe(0); // no backoff before a relist on 410
+    await informer.stop();
+  });
 });

@@ -232,6 +232,46 @@ describe('FakeApiServer: writes', () => {
   });
 });
 
+describe('FakeApiServer: collections and subresources', () => {
+  it('deletecollection deletes what the selector matches; dryRun writes nothing', async () => {
+    const { fake } = setup();
+    const cms = fake.client().resource<ConfigMap>(CONFIGMAPS).namespace('default');
+    for (const [n, app] of [['a', 'x'], ['b', 'y'], ['c', 'x']] as const) await cms.create(cm(n, {}, { app }));
+    await cms.delete('a', { dryRun: true });
+    await cms.create(cm('d'), { dryRun: true });
+    expect(fake.objects(CONFIGMAPS).map((o) => o.metadata?.name)).toEqual(['a', 'b', 'c']);
+    await cms.deleteCollection({ labelSelector: 'app=x' });
+    expect(fake.objects(CONFIGMAPS).map((o) => o.metadata?.name)).toEqual(['b']);
+  });
+
+  it('scale reads and writes spec.replicas of a workload; eviction deletes a pod', async () => {
+    const { fake } = setup();
+    const deps = fake.client().resource<Deployment>(DEPLOYMENTS).namespace('default');
+    await deps.create({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'd' },
+      spec: { replicas: 2, selector: { matchLabels: { app: 'd' } }, template: { metadata: { labels: { app: 'd' } }, spec: { containers: [{ name: 'c', image: 'nginx' }] } } },
+    });
+    const scale = await deps.getSubresource<KubeObject>('d', 'scale');
+    expect(scale).toMatchObject({ kind: 'Scale', apiVersion: 'autoscaling/v1', spec: { replicas: 2 }, status: { replicas: 0, selector: 'app=d' } });
+    await deps.updateSubresource('d', 'scale', { ...scale, spec: { replicas: 5 } });
+    expect((await deps.get('d')).spec?.replicas).toBe(5);
+
+    const pods = fake.client().resource<Pod>(PODS).namespace('default');
+    await pods.create(pod('p'));
+    await pods.createSubresource('p', 'eviction', { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: 'p', namespace: 'default' } });
+    expect(fake.object(PODS, 'default', 'p')).toBeUndefined();
+  });
+
+  it('unknown paths and subresources are 404', async () => {
+    const { fake } = setup();
+    const client = fake.client();
+    expect((await client.request({ method: 'GET', path: '/api/v1/widgets' })).status).toBe(404);
+    expect((await client.request({ method: 'GET', path: '/apis/apps/v1/namespaces/x/deployments/d/log' })).status).toBe(404);
+  });
+});
+
 describe('FakeApiServer: reads', () => {
   async function seeded(): Promise<FakeApiServer> {
     const fake = new FakeApiServer();

@@ -111,7 +111,12 @@ export class FakeApiServer implements Transport {
   injectFailure(rule: FailureRule): { remove(): void } {
     const entry = { rule, left: rule.times ?? 1 };
     this.rules.push(entry);
-    return { remove: () => void this.rules.splice(this.rules.indexOf(entry) >>> 0, 1) };
+    return {
+      remove: () => {
+        const i = this.rules.indexOf(entry);
+        if (i >= 0) this.rules.splice(i, 1);
+      },
+    };
   }
 
   /** While false, every request fails as a refused connection and open watches break. */
