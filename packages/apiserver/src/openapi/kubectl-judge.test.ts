@@ -3,34 +3,14 @@
 // checked is what a user sees (explain's output; apply validating without --validate=false and
 // sending fieldValidation=Strict because the server's OpenAPI says it supports it). Skipped when no
 // kubectl is on PATH.
-import { execFile, execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { RESOURCES, apiVersionOf } from '@kubemu/api';
+import { KubectlFixture, kubectlAvailable } from './kubectl-fixture';
+import type { Reply } from './kubectl-fixture';
 import { encodeOpenApiV2, negotiateOpenApiV2, openApiV2, openApiV2Protobuf, openApiV3ForGroupVersion, openApiV3Index, parseOpenApiV3Path } from './index';
 import type { V2Document } from './index';
 
-const hasKubectl = ((): boolean => {
-  try {
-    execFileSync('kubectl', ['version', '--client'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
-const describeIfKubectl = hasKubectl ? describe : describe.skip;
-
-interface Seen {
-  method: string;
-  url: string;
-  accept: string;
-  contentType: string;
-  body: string;
-}
+const describeIfKubectl = kubectlAvailable() ? describe : describe.skip;
 
 interface Mode {
   /** Serve /openapi/v3 (else 404, as a server from before v3). */
@@ -52,105 +32,49 @@ function withoutFieldValidation(doc: V2Document): V2Document {
   return copy;
 }
 
-function groupVersions(): { group: string; version: string }[] {
-  const out: { group: string; version: string }[] = [];
-  for (const r of RESOURCES) if (!out.some((g) => g.group === r.group && g.version === r.version)) out.push({ group: r.group, version: r.version });
-  return out;
-}
+const notFound: Reply = { code: 404, body: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'not found', reason: 'NotFound', code: 404 } };
 
-function resourceList(group: string, version: string): unknown {
-  return {
-    kind: 'APIResourceList',
-    apiVersion: 'v1',
-    groupVersion: apiVersionOf({ group, version }),
-    resources: RESOURCES.filter((r) => r.group === group && r.version === version).map((r) => ({
-      name: r.resource,
-      singularName: r.singular,
-      namespaced: r.namespaced,
-      kind: r.kind,
-      verbs: r.verbs,
-      shortNames: r.shortNames,
-      categories: r.categories,
-    })),
-  };
-}
-
-/** Legacy discovery, the OpenAPI documents, and a store-less create: enough for kubectl. */
-function handle(req: IncomingMessage, body: string, res: ServerResponse, seen: Seen[], mode: Mode): void {
-  const url = new URL(req.url ?? '/', 'http://x');
-  seen.push({ method: req.method ?? '', url: req.url ?? '', accept: String(req.headers.accept ?? ''), contentType: String(req.headers['content-type'] ?? ''), body });
-  const json = (code: number, obj: unknown): void => {
-    res.writeHead(code, { 'Content-Type': 'application/json' });
-    res.end(JSON.stringify(obj));
-  };
-  const p = url.pathname;
-  if (p === '/api') return json(200, { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: 'x' }] });
-  if (p === '/apis') {
-    const groups = groupVersions().filter((g) => g.group !== '');
-    const names = [...new Set(groups.map((g) => g.group))];
-    return json(200, {
-      kind: 'APIGroupList',
-      apiVersion: 'v1',
-      groups: names.map((name) => {
-        const versions = groups.filter((g) => g.group === name).map((g) => ({ groupVersion: `${name}/${g.version}`, version: g.version }));
-        return { name, versions, preferredVersion: versions[0] };
-      }),
-    });
-  }
-  if (p === '/api/v1') return json(200, resourceList('', 'v1'));
-  const gvMatch = /^\/apis\/([^/]+)\/([^/]+)$/.exec(p);
-  if (gvMatch) return json(200, resourceList(gvMatch[1] ?? '', gvMatch[2] ?? ''));
-  if (p === '/openapi/v2') {
-    const form = negotiateOpenApiV2(req.headers.accept);
-    if (form === 'protobuf') {
-      res.writeHead(200, { 'Content-Type': 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf' });
-      res.end(Buffer.from(mode.v2FieldValidation ? openApiV2Protobuf() : encodeOpenApiV2(withoutFieldValidation(openApiV2()))));
-      return;
+/** The OpenAPI endpoints, and a store-less create/get/patch of one object. */
+function route(mode: Mode) {
+  return (req: { method?: string; headers: { accept?: string } }, url: URL, body: string): Reply | undefined => {
+    const p = url.pathname;
+    if (p === '/openapi/v2') {
+      const form = negotiateOpenApiV2(req.headers.accept);
+      if (form === 'protobuf') {
+        const bytes = mode.v2FieldValidation ? openApiV2Protobuf() : encodeOpenApiV2(withoutFieldValidation(openApiV2()));
+        return { code: 200, body: bytes, contentType: 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf' };
+      }
+      return form === 'json' ? { code: 200, body: openApiV2() } : { code: 406, body: { kind: 'Status', apiVersion: 'v1', status: 'Failure', code: 406, reason: 'NotAcceptable' } };
     }
-    if (form === 'json') return json(200, openApiV2());
-    return json(406, { kind: 'Status', apiVersion: 'v1', status: 'Failure', code: 406, reason: 'NotAcceptable' });
-  }
-  if (p.startsWith('/openapi/v3') && !mode.v3) return json(404, { kind: 'Status', apiVersion: 'v1', status: 'Failure', code: 404, reason: 'NotFound' });
-  if (p === '/openapi/v3') return json(200, openApiV3Index());
-  if (p.startsWith('/openapi/v3/')) {
-    const gv = parseOpenApiV3Path(p.slice('/openapi/v3/'.length));
-    const doc = gv && openApiV3ForGroupVersion(gv);
-    if (doc) return json(200, doc);
-  }
-  const notFound = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'not found', reason: 'NotFound', code: 404 };
-  if (req.method === 'GET') return mode.existing === undefined ? json(404, notFound) : json(200, mode.existing);
-  if (req.method === 'PATCH') return json(200, mode.existing);
-  if (req.method === 'POST') {
-    const obj = JSON.parse(body) as { metadata?: Record<string, unknown> };
-    obj.metadata = { ...obj.metadata, uid: 'u1', resourceVersion: '1', creationTimestamp: '2024-01-01T00:00:00Z' };
-    return json(201, obj);
-  }
-  json(404, notFound);
+    if (p.startsWith('/openapi/v3') && !mode.v3) return notFound;
+    if (p === '/openapi/v3') return { code: 200, body: openApiV3Index() };
+    if (p.startsWith('/openapi/v3/')) {
+      const gv = parseOpenApiV3Path(p.slice('/openapi/v3/'.length));
+      const doc = gv && openApiV3ForGroupVersion(gv);
+      return doc ? { code: 200, body: doc } : notFound;
+    }
+    if (req.method === 'GET') return mode.existing === undefined ? notFound : { code: 200, body: mode.existing };
+    if (req.method === 'PATCH') return { code: 200, body: mode.existing };
+    if (req.method === 'POST') {
+      const obj = JSON.parse(body) as { metadata?: Record<string, unknown> };
+      obj.metadata = { ...obj.metadata, uid: 'u1', resourceVersion: '1', creationTimestamp: '2024-01-01T00:00:00Z' };
+      return { code: 201, body: obj };
+    }
+    return undefined;
+  };
 }
 
 describeIfKubectl('kubectl 1.32 against the OpenAPI documents', () => {
-  let server: Server;
-  let dir: string;
-  const seen: Seen[] = [];
   const mode: Mode = { v3: true, v2FieldValidation: true };
+  const fixture = new KubectlFixture(route(mode));
+  const seen = fixture.seen;
+  const kubectl = (...args: string[]): ReturnType<KubectlFixture['kubectl']> => fixture.kubectl(...args);
 
-  beforeAll(async () => {
-    dir = mkdtempSync(path.join(tmpdir(), 'kubemu-openapi-'));
-    writeFileSync(path.join(dir, 'kubeconfig'), '');
-    server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => handle(req, Buffer.concat(chunks).toString('utf8'), res, seen, mode));
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  });
-  afterAll(async () => {
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-    rmSync(dir, { recursive: true, force: true });
-  });
+  beforeAll(() => fixture.start());
+  afterAll(() => fixture.stop());
 
   const writeDeployment = (replicasLine: string): string => {
-    const file = path.join(dir, 'deployment.yaml');
+    const file = path.join(fixture.dir, 'deployment.yaml');
     const lines = [
       'apiVersion: apps/v1',
       'kind: Deployment',
@@ -164,16 +88,6 @@ describeIfKubectl('kubectl 1.32 against the OpenAPI documents', () => {
     ];
     writeFileSync(file, `${lines.join('\n')}\n`);
     return file;
-  };
-
-  const kubectl = (...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> => {
-    const port = (server.address() as AddressInfo).port;
-    const all = ['--server', `http://127.0.0.1:${port}`, '--cache-dir', path.join(dir, 'cache'), ...args];
-    return new Promise((resolve) => {
-      execFile('kubectl', all, { env: { ...process.env, KUBECONFIG: path.join(dir, 'kubeconfig') } }, (err, stdout, stderr) => {
-        resolve({ code: err === null ? 0 : typeof err.code === 'number' ? err.code : 1, stdout, stderr });
-      });
-    });
   };
 
   it('explain pods.spec.containers prints the field and its documented subfields', async () => {
