@@ -117,6 +117,21 @@ describeIfKubectl('kubectl 1.32 against the OpenAPI documents', () => {
     expect(limits.stdout).toMatch(/FIELD: limits <map\[string\]Quantity>/);
   });
 
+  it('explain finds every served kind through its group version document', async () => {
+    const cases: [string, RegExp][] = [
+      ['nodes.spec', /^KIND:\s+Node\nVERSION:\s+v1\n\nFIELD: spec <NodeSpec>/],
+      ['hpa.spec.metrics', /^GROUP:\s+autoscaling\nKIND:\s+HorizontalPodAutoscaler\nVERSION:\s+v2\n\nFIELD: metrics <\[\]MetricSpec>/],
+      ['clusterrolebindings.subjects', /^GROUP:\s+rbac\.authorization\.k8s\.io\nKIND:\s+ClusterRoleBinding\nVERSION:\s+v1\n\nFIELD: subjects <\[\]Subject>/],
+      ['events.eventTime', /^KIND:\s+Event\nVERSION:\s+v1\n\nFIELD: eventTime <string>/],
+      ['cronjobs.spec.jobTemplate.spec.template.spec.containers.resources.limits', /FIELD: limits <map\[string\]Quantity>/],
+    ];
+    for (const [path, want] of cases) {
+      const r = await kubectl('explain', path);
+      expect(r.stderr).toBe('');
+      expect(r.stdout).toMatch(want);
+    }
+  });
+
   it('explain --output plaintext-openapiv2 reads the protobuf v2 document', async () => {
     const r = await kubectl('explain', 'deployment.spec.replicas', '--output', 'plaintext-openapiv2');
     expect(r.stderr).toBe('');
