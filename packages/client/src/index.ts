@@ -62,6 +62,8 @@ export type { InformerFactoryOptions } from './informer-factory';
 
 // Controller machinery
 export { WorkQueue, DelayingQueue, RateLimitingQueue } from './work-queue';
+export { runWorkers, processNextWorkItem } from './controller-loop';
+export type { SyncFn, WorkerOptions } from './controller-loop';
 export { ItemExponentialFailureRateLimiter, BucketRateLimiter, MaxOfRateLimiter, defaultControllerRateLimiter } from './rate-limiter';
 export type { RateLimiter } from './rate-limiter';
 export { ControllerExpectations, UIDTrackingExpectations, EXPECTATIONS_TTL_MS } from './expectations';
