@@ -91,6 +91,7 @@ describeIfKubectl('kubectl 1.32 against the OpenAPI documents', () => {
   };
 
   it('explain pods.spec.containers prints the field and its documented subfields', async () => {
+    seen.length = 0;
     const r = await kubectl('explain', 'pods.spec.containers');
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
@@ -99,6 +100,8 @@ describeIfKubectl('kubectl 1.32 against the OpenAPI documents', () => {
     expect(r.stdout).toMatch(/\n {2}image\t<string>\n/);
     expect(r.stdout).toMatch(/\n {2}name\t<string> -required-\n/);
     expect(r.stdout).toMatch(/\n {2}ports\t<\[\]ContainerPort>\n/);
+    // kubectl 1.32 explain reads the v3 index and the core/v1 document only.
+    expect(seen.map((x) => x.url.replace(/\?.*$/, ''))).toEqual(['/openapi/v3', '/openapi/v3/api/v1']);
   });
 
   it('explain deployment prints group, kind, description and top-level fields', async () => {
