@@ -132,7 +132,7 @@ export class ResourceClient<T extends object> {
     return p;
   }
 
-  get(name: string, opts: { signal?: AbortSignal } = {}): Promise<T> {
+  async get(name: string, opts: { signal?: AbortSignal } = {}): Promise<T> {
     return this.client.requestJson<T>({ method: 'GET', path: this.path(this.namedNs(), name), ...signal(opts) });
   }
 
@@ -164,21 +164,21 @@ export class ResourceClient<T extends object> {
     return first;
   }
 
-  create(obj: T, opts?: WriteOptions): Promise<T> {
+  async create(obj: T, opts?: WriteOptions): Promise<T> {
     return this.client.requestJson<T>({ method: 'POST', path: this.path(this.objNs(obj)), query: writeQuery(opts), body: obj, ...signal(opts) });
   }
 
   /** PUT; the object's metadata.resourceVersion makes it conditional (409 Conflict when stale). */
-  update(obj: T, opts?: WriteOptions): Promise<T> {
+  async update(obj: T, opts?: WriteOptions): Promise<T> {
     return this.client.requestJson<T>({ method: 'PUT', path: this.path(this.objNs(obj), nameOf(obj)), query: writeQuery(opts), body: obj, ...signal(opts) });
   }
 
   /** PUT to the status subresource: only .status of `obj` is taken. */
-  updateStatus(obj: T, opts?: WriteOptions): Promise<T> {
+  async updateStatus(obj: T, opts?: WriteOptions): Promise<T> {
     return this.updateSubresource(nameOf(obj), 'status', obj, opts, this.objNs(obj));
   }
 
-  patch(name: string, type: PatchType, patch: unknown, opts: PatchOptions = {}): Promise<T> {
+  async patch(name: string, type: PatchType, patch: unknown, opts: PatchOptions = {}): Promise<T> {
     const query = { ...writeQuery(opts), force: opts.force || undefined };
     return this.client.requestJson<T>({
       method: 'PATCH',
@@ -194,11 +194,11 @@ export class ResourceClient<T extends object> {
    * DELETE. Answers the object (with deletionTimestamp set when finalizers or a grace period keep
    * it) or a Success Status, depending on the resource, as the apiserver does.
    */
-  delete(name: string, opts: DeleteOptions = {}): Promise<T | StatusJson> {
+  async delete(name: string, opts: DeleteOptions = {}): Promise<T | StatusJson> {
     return this.client.requestJson<T | StatusJson>({ method: 'DELETE', path: this.path(this.namedNs(), name), body: deleteBody(opts), ...signal(opts) });
   }
 
-  deleteCollection(listOpts: ListOptions = {}, opts: DeleteOptions = {}): Promise<ObjectList<T> | StatusJson> {
+  async deleteCollection(listOpts: ListOptions = {}, opts: DeleteOptions = {}): Promise<ObjectList<T> | StatusJson> {
     return this.client.requestJson<ObjectList<T> | StatusJson>({
       method: 'DELETE',
       path: this.path(this.ns),
@@ -224,18 +224,18 @@ export class ResourceClient<T extends object> {
   }
 
   /** GET of a subresource (scale, status, log...). */
-  getSubresource<R = T>(name: string, subresource: string, opts: { signal?: AbortSignal } = {}): Promise<R> {
+  async getSubresource<R = T>(name: string, subresource: string, opts: { signal?: AbortSignal } = {}): Promise<R> {
     return this.client.requestJson<R>({ method: 'GET', path: this.path(this.namedNs(), name, subresource), ...signal(opts) });
   }
 
   /** POST to a subresource: pods/binding, pods/eviction. */
-  createSubresource<B, R = unknown>(name: string, subresource: string, body: B, opts?: WriteOptions, ns?: string): Promise<R> {
+  async createSubresource<B, R = unknown>(name: string, subresource: string, body: B, opts?: WriteOptions, ns?: string): Promise<R> {
     const path = this.path(ns ?? this.namedNs(), name, subresource);
     return this.client.requestJson<R>({ method: 'POST', path, query: writeQuery(opts), body, ...signal(opts) });
   }
 
   /** PUT to a subresource: status, scale. */
-  updateSubresource<B, R = T>(name: string, subresource: string, body: B, opts?: WriteOptions, ns?: string): Promise<R> {
+  async updateSubresource<B, R = T>(name: string, subresource: string, body: B, opts?: WriteOptions, ns?: string): Promise<R> {
     const path = this.path(ns ?? this.namedNs(), name, subresource);
     return this.client.requestJson<R>({ method: 'PUT', path, query: writeQuery(opts), body, ...signal(opts) });
   }

@@ -8,7 +8,7 @@ import type { KubeObject } from '@kubemu/api';
 import { Lister } from './lister';
 import { Reflector } from './reflector';
 import type { ListerWatcher, ReflectorOptions, ReflectorStore } from './reflector';
-import { DeletedFinalStateUnknown, Indexer } from './store';
+import { DeletedFinalStateUnknown, Indexer, NAMESPACE_INDEX, namespaceIndexFunc } from './store';
 import type { Indexers } from './store';
 
 export interface ResourceEventHandler<T> {
@@ -34,6 +34,7 @@ export interface SharedInformerOptions extends Partial<Omit<ReflectorOptions, 'c
   logger?: Logger;
   /** Default resync period of handlers (0: none). */
   resyncPeriodMs?: number;
+  /** Extra indexers; the namespace index is always there. */
   indexers?: Indexers<KubeObject>;
 }
 
@@ -62,7 +63,7 @@ export class SharedInformer<T extends KubeObject> implements ReflectorStore<T>, 
     lw: ListerWatcher<T>,
     private readonly opts: SharedInformerOptions,
   ) {
-    this.indexer = new Indexer<T>(undefined, opts.indexers as Indexers<T> | undefined);
+    this.indexer = new Indexer<T>(undefined, { [NAMESPACE_INDEX]: namespaceIndexFunc, ...(opts.indexers as Indexers<T> | undefined) });
     this.reflector = new Reflector<T>(lw, this, opts);
   }
 

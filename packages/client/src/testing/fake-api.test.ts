@@ -264,6 +264,12 @@ describe('FakeApiServer: collections and subresources', () => {
     expect(fake.object(PODS, 'default', 'p')).toBeUndefined();
   });
 
+  it('naming an object of a namespaced resource without a namespace rejects (it does not throw)', async () => {
+    const { fake } = setup();
+    const p = fake.client().resource<Pod>(PODS).get('x');
+    await expect(p).rejects.toThrow('pods is namespaced: call .namespace(ns) before naming an object');
+  });
+
   it('unknown paths and subresources are 404', async () => {
     const { fake } = setup();
     const client = fake.client();
