@@ -129,6 +129,17 @@ export const RESOURCES: readonly ResourceInfo[] = [
   ...define('autoscaling', 'v2', [
     { kind: 'HorizontalPodAutoscaler', resource: 'horizontalpodautoscalers', shortNames: ['hpa'], subresources: ['status'], categories: ALL },
   ]),
+  // Review resources are created and answered, never stored (create is their only verb).
+  ...define('authorization.k8s.io', 'v1', [
+    { kind: 'SelfSubjectAccessReview', resource: 'selfsubjectaccessreviews', namespaced: false, verbs: ['create'] },
+    { kind: 'SelfSubjectRulesReview', resource: 'selfsubjectrulesreviews', namespaced: false, verbs: ['create'] },
+    { kind: 'SubjectAccessReview', resource: 'subjectaccessreviews', namespaced: false, verbs: ['create'] },
+    { kind: 'LocalSubjectAccessReview', resource: 'localsubjectaccessreviews', verbs: ['create'] },
+  ]),
+  ...define('authentication.k8s.io', 'v1', [
+    { kind: 'TokenReview', resource: 'tokenreviews', namespaced: false, verbs: ['create'] },
+    { kind: 'SelfSubjectReview', resource: 'selfsubjectreviews', namespaced: false, verbs: ['create'] },
+  ]),
   ...define('rbac.authorization.k8s.io', 'v1', [
     { kind: 'Role', resource: 'roles' },
     { kind: 'ClusterRole', resource: 'clusterroles', namespaced: false },

@@ -1,0 +1,226 @@
+// The REST verbs of every resource: parse the query, decode the body, call the registry, encode the
+// answer (JSON or a Table). Special resources (reviews, events) and subresources are routed to
+// their own handlers first.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { KubeObject, ResourceInfo } from '@kubemu/api';
+import type { Clock } from '@kubemu/base';
+import { makePredicate } from '../registry/predicate';
+import { deleteObject } from '../registry/deletion';
+import type { DeleteOptions } from '../registry/deletion';
+import { listObjects } from '../registry/list';
+import type { Registry, Result, Scope } from '../registry/registry';
+import type { WatchCache } from '../storage/watch-cache';
+import { decodeObject, mediaType, parseText, readBody } from './body';
+import type { Extensions, UserInfo } from './extensions';
+import type { ResourceRequest } from './request-info';
+import { badRequest, failure, isStatus, methodNotAllowed } from './status';
+import type { ApiStatus } from './status';
+import { serveWatch } from './watch';
+import { chunkedSink } from './watch-sinks';
+import { handleSubresource } from './subresources';
+
+export interface HandlerDeps {
+  registry: Registry;
+  caches: { get(info: ResourceInfo): WatchCache };
+  clock: Clock;
+  ext: Extensions;
+  /** Resources served by something other than the generic registry (events, reviews). */
+  special?(ri: ResourceRequest, user: UserInfo, req: IncomingMessage, res: ServerResponse): Promise<boolean>;
+}
+
+export function send(res: ServerResponse, code: number, body: unknown, headers: Record<string, string> = {}): void {
+  if (res.headersSent) return;
+  const text = JSON.stringify(body);
+  res.writeHead(code, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', ...headers });
+  res.end(text);
+}
+
+export function sendStatus(res: ServerResponse, s: ApiStatus): void {
+  send(res, s.code, s);
+}
+
+function wantsTable(accept: string | undefined): 'None' | 'Object' | 'Metadata' | undefined {
+  if (accept === undefined || !accept.includes('as=Table')) return undefined;
+  return 'None';
+}
+
+function intParam(q: URLSearchParams, name: string): number | undefined {
+  const v = q.get(name);
+  if (v === null || v === '') return undefined;
+  const n = Number(v);
+  return Number.isFinite(n) ? n : undefined;
+}
+
+export async function handleResource(deps: HandlerDeps, ri: ResourceRequest, user: UserInfo, query: URLSearchParams, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  if (deps.special !== undefined && (await deps.special(ri, user, req, res))) return;
+  const info = ri.info;
+  if (info === undefined) {
+    sendStatus(res, failure(404, 'NotFound', 'the server could not find the requested resource', { kind: ri.resource, ...(ri.group === '' ? {} : { group: ri.group }) }));
+    return;
+  }
+  const scope: Scope = { info, namespace: ri.namespace, name: ri.name };
+  if (ri.subresource !== '') {
+    await handleSubresource(deps, ri, info, scope, user, query, req, res);
+    return;
+  }
+  if (!info.verbs.includes(ri.verb as never)) {
+    sendStatus(res, methodNotAllowed({ group: info.group, resource: info.resource, name: ri.name }, ri.verb));
+    return;
+  }
+  const dryRun = query.getAll('dryRun').includes('All');
+  const table = wantsTable(req.headers.accept);
+  const includeObject = (query.get('includeObject') as 'None' | 'Object' | 'Metadata' | null) ?? 'None';
+  const reply = (r: Result, headers: Record<string, string> = {}): void => {
+    if (isStatus(r)) return sendStatus(res, r);
+    if (table !== undefined && deps.ext.toTable !== undefined && (ri.verb === 'get' || ri.verb === 'list')) {
+      const items = ri.verb === 'list' ? ((r.object.items as KubeObject[] | undefined) ?? []) : [r.object];
+      send(res, r.code, deps.ext.toTable(info, items, includeObject, ri.verb === 'list' ? (r.object.metadata as object) : undefined), headers);
+      return;
+    }
+    send(res, r.code, r.object, headers);
+  };
+
+  switch (ri.verb) {
+    case 'get':
+      return reply(await deps.registry.get(scope));
+    case 'list': {
+      const pred = makePredicate(info, ri.namespace, query.get('labelSelector') ?? undefined, query.get('fieldSelector') ?? undefined);
+      if (isStatus(pred)) return sendStatus(res, pred);
+      const cache = deps.caches.get(info);
+      return reply(
+        await listObjects(deps.registry.store, cache, info, pred, {
+          ...optional('limit', intParam(query, 'limit')),
+          ...optional('continueToken', query.get('continue') ?? undefined),
+          ...optional('resourceVersion', query.get('resourceVersion') ?? undefined),
+          ...optional('resourceVersionMatch', query.get('resourceVersionMatch') ?? undefined),
+        }),
+      );
+    }
+    case 'watch': {
+      const pred = makePredicate(info, ri.namespace, query.get('labelSelector') ?? undefined, query.get('fieldSelector') ?? undefined);
+      if (isStatus(pred)) return sendStatus(res, pred);
+      if (ri.name !== '') {
+        // A watch on one object is a watch with a metadata.name field selector.
+        const one = makePredicate(info, ri.namespace, query.get('labelSelector') ?? undefined, `metadata.name=${ri.name}`);
+        if (isStatus(one)) return sendStatus(res, one);
+        return watch(deps, info, one, query, req, res, table);
+      }
+      return watch(deps, info, pred, query, req, res, table);
+    }
+    case 'create': {
+      const body = await decodedBody(deps, info, req, query);
+      if (isStatus(body.object)) return sendStatus(res, body.object);
+      return reply(await deps.registry.create(scope, body.object, { dryRun }), body.warnings);
+    }
+    case 'update': {
+      const body = await decodedBody(deps, info, req, query);
+      if (isStatus(body.object)) return sendStatus(res, body.object);
+      return reply(await deps.registry.update(scope, body.object, { dryRun }), body.warnings);
+    }
+    case 'patch': {
+      const patch = await patchBody(req);
+      if (isStatus(patch)) return sendStatus(res, patch);
+      const type = mediaType(req.headers['content-type']);
+      return reply(await deps.registry.patch(scope, (current) => patchOrUnsupported(deps, type, current, patch, info), { dryRun }));
+    }
+    case 'delete': {
+      const opts = await deleteOptions(req, query, dryRun);
+      if (isStatus(opts)) return sendStatus(res, opts);
+      return reply(await deleteObject(deps.registry.store, deps.clock, scope, opts));
+    }
+    case 'deletecollection': {
+      const pred = makePredicate(info, ri.namespace, query.get('labelSelector') ?? undefined, query.get('fieldSelector') ?? undefined);
+      if (isStatus(pred)) return sendStatus(res, pred);
+      const opts = await deleteOptions(req, query, dryRun);
+      if (isStatus(opts)) return sendStatus(res, opts);
+      const listed = await listObjects(deps.registry.store, undefined, info, pred, {});
+      if (isStatus(listed)) return sendStatus(res, listed);
+      const deleted: KubeObject[] = [];
+      for (const item of (listed.object.items as KubeObject[]) ?? []) {
+        const r = await deleteObject(deps.registry.store, deps.clock, { info, namespace: item.metadata?.namespace ?? '', name: item.metadata?.name ?? '' }, opts);
+        if (!isStatus(r) || r.status === 'Success') deleted.push(item);
+      }
+      return reply({ code: 200, object: { ...listed.object, items: deleted } });
+    }
+    default:
+      return sendStatus(res, methodNotAllowed({ group: info.group, resource: info.resource }, ri.verb));
+  }
+}
+
+function optional<K extends string, V>(key: K, v: V | undefined): { [P in K]?: V } {
+  return (v === undefined ? {} : { [key]: v }) as { [P in K]?: V };
+}
+
+export async function decodedBody(deps: HandlerDeps, info: ResourceInfo, req: IncomingMessage, query: URLSearchParams): Promise<{ object: KubeObject | ApiStatus; warnings: Record<string, string> }> {
+  const raw = await readBody(req);
+  if (isStatus(raw)) return { object: raw, warnings: {} };
+  const object = decodeObject(raw, req.headers['content-type'], deps.ext.decodeProtobuf);
+  if (isStatus(object)) return { object, warnings: {} };
+  const apiVersion = info.group === '' ? info.version : `${info.group}/${info.version}`;
+  if (object.kind !== undefined && object.kind !== '' && object.kind !== info.kind) {
+    return { object: badRequest(`${object.kind} in version "${info.version}" cannot be handled as a ${info.kind}: no kind "${object.kind}" is registered for version "${apiVersion}" in scheme "k8s.io/kubernetes/pkg/api/legacyscheme/scheme.go:30"`), warnings: {} };
+  }
+  if (object.apiVersion !== undefined && object.apiVersion !== '' && object.apiVersion !== apiVersion) {
+    return { object: badRequest(`the API version in the data (${object.apiVersion}) does not match the expected API version (${apiVersion})`), warnings: {} };
+  }
+  const validation = query.get('fieldValidation') ?? 'Warn';
+  if (deps.ext.unknownFields !== undefined && validation !== 'Ignore') {
+    const unknown = deps.ext.unknownFields(object, info);
+    if (unknown.length > 0) {
+      if (validation === 'Strict') {
+        const msg = unknown.map((f) => `unknown field "${f}"`).join(', ');
+        return { object: badRequest(`strict decoding error: ${msg}`), warnings: {} };
+      }
+      return { object, warnings: { Warning: unknown.map((f) => `299 - "unknown field \\"${f}\\""`).join(', ') } };
+    }
+  }
+  return { object, warnings: {} };
+}
+
+async function patchBody(req: IncomingMessage): Promise<unknown> {
+  const raw = await readBody(req);
+  if (isStatus(raw)) return raw;
+  const type = mediaType(req.headers['content-type']);
+  return parseText(raw, type === 'application/apply-patch+yaml' ? 'application/yaml' : 'application/json');
+}
+
+export function patchOrUnsupported(deps: HandlerDeps, type: string, current: KubeObject, patch: unknown, info: ResourceInfo): KubeObject | ApiStatus {
+  const r = deps.ext.applyPatch(type, current, patch, info);
+  return r ?? failure(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json`);
+}
+
+async function deleteOptions(req: IncomingMessage, query: URLSearchParams, dryRun: boolean): Promise<DeleteOptions | ApiStatus> {
+  const raw = await readBody(req);
+  if (isStatus(raw)) return raw;
+  let body: { gracePeriodSeconds?: number; propagationPolicy?: string; preconditions?: { uid?: string; resourceVersion?: string }; dryRun?: string[]; orphanDependents?: boolean } = {};
+  if (raw.length > 0) {
+    const parsed = parseText(raw, 'application/json');
+    if (isStatus(parsed)) return parsed;
+    body = parsed as typeof body;
+  }
+  const opts: DeleteOptions = { dryRun: dryRun || (body.dryRun ?? []).includes('All') };
+  const grace = intParam(query, 'gracePeriodSeconds') ?? body.gracePeriodSeconds;
+  if (grace !== undefined) opts.gracePeriodSeconds = grace;
+  const policy = query.get('propagationPolicy') ?? body.propagationPolicy ?? (body.orphanDependents === true ? 'Orphan' : undefined);
+  if (policy !== undefined) {
+    if (policy !== 'Orphan' && policy !== 'Background' && policy !== 'Foreground') return badRequest(`DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Unsupported value: "${policy}": supported values: "Foreground", "Background", "Orphan", "nil"`);
+    opts.propagationPolicy = policy;
+  }
+  if (body.preconditions !== undefined) opts.preconditions = body.preconditions;
+  return opts;
+}
+
+async function watch(deps: HandlerDeps, info: ResourceInfo, pred: Exclude<ReturnType<typeof makePredicate>, ApiStatus>, query: URLSearchParams, req: IncomingMessage, res: ServerResponse, table: string | undefined): Promise<void> {
+  const timeout = intParam(query, 'timeoutSeconds') ?? 1800 + Math.floor(Math.random() * 1800);
+  const sink = chunkedSink(res);
+  const render = (obj: KubeObject): unknown =>
+    table !== undefined && deps.ext.toTable !== undefined ? deps.ext.toTable(info, [obj], 'Object') : obj;
+  await serveWatch(deps.registry.store, deps.caches.get(info), deps.clock, {
+    info,
+    pred,
+    resourceVersion: query.get('resourceVersion') ?? undefined,
+    timeoutSeconds: timeout,
+    allowBookmarks: query.get('allowWatchBookmarks') === 'true',
+    render,
+  }, sink);
+}

@@ -1,0 +1,251 @@
+// The generic registry: create, get, update, patch and delete of any resource, over the store.
+// Every write is a compare-and-swap on the revision the registry read, retried where Kubernetes
+// retries (unconditional updates, patches), so replicas never overwrite each other's writes.
+import { deepEqual, invalid, toStatus, validateCreate } from '@kubemu/api';
+import type { KubeObject, ObjectMeta, ResourceInfo, Service } from '@kubemu/api';
+import type { Clock, Rng } from '@kubemu/base';
+import { admitCreate, admitUpdate } from '../admission/admission';
+import type { AdmissionDeps } from '../admission/admission';
+import { reservationChanges, takenErrors } from '../admission/service-addresses';
+import { STALE_OBJECT, alreadyExists, badRequest, conflict, internalError, isStatus, notFound } from '../http/status';
+import type { ApiStatus } from '../http/status';
+import type { ObjectStore, SideKey, Stored } from '../storage/object-store';
+import { generateName, newUid, rfc3339 } from './meta';
+import { specOf, strategyFor } from './strategy';
+
+export interface Outcome {
+  code: number;
+  object: KubeObject;
+}
+
+export type Result = Outcome | ApiStatus;
+
+export interface Scope {
+  info: ResourceInfo;
+  /** '' for cluster-scoped resources and all-namespace requests. */
+  namespace: string;
+  name: string;
+}
+
+export interface WriteOptions {
+  dryRun: boolean;
+}
+
+/** Applies a patch to the current object; supplied by the HTTP layer (it knows the media type). */
+export type Mutation = (current: KubeObject) => KubeObject | ApiStatus;
+
+const MAX_RETRIES = 5;
+
+export function storeKey(info: ResourceInfo, namespace: string, name: string): string {
+  return info.namespaced ? `${info.storePrefix}/${namespace}/${name}` : `${info.storePrefix}/${name}`;
+}
+
+export function targetOf(s: Scope): { group: string; resource: string; name: string } {
+  return { group: s.info.group, resource: s.info.resource, name: s.name };
+}
+
+export class Registry {
+  constructor(
+    readonly store: ObjectStore,
+    private readonly admission: AdmissionDeps,
+    private readonly clock: Clock,
+    private readonly rng: Rng,
+  ) {}
+
+  async get(s: Scope): Promise<Result> {
+    const got = await this.store.get(storeKey(s.info, s.namespace, s.name));
+    return got === undefined ? notFound(targetOf(s)) : { code: 200, object: got.object };
+  }
+
+  async create(s: Scope, body: KubeObject, opts: WriteOptions): Promise<Result> {
+    const obj = structuredClone(body);
+    const meta: ObjectMeta = (obj.metadata ??= {});
+    if (s.info.namespaced) {
+      if (meta.namespace !== undefined && meta.namespace !== '' && meta.namespace !== s.namespace) {
+        return badRequest('the namespace of the provided object does not match the namespace sent on the request');
+      }
+      meta.namespace = s.namespace;
+    } else {
+      delete meta.namespace;
+    }
+    obj.apiVersion = s.info.group === '' ? s.info.version : `${s.info.group}/${s.info.version}`;
+    obj.kind = s.info.kind;
+    if ((meta.name === undefined || meta.name === '') && meta.generateName !== undefined && meta.generateName !== '') {
+      meta.name = generateName(meta.generateName, this.rng);
+    }
+    if (meta.name === undefined || meta.name === '') return toStatus(s.info, '', validateCreate(obj));
+    const name = meta.name;
+    const strategy = strategyFor(s.info);
+    meta.uid = newUid();
+    meta.creationTimestamp = rfc3339(this.clock.now());
+    delete meta.deletionTimestamp;
+    delete meta.deletionGracePeriodSeconds;
+    delete meta.resourceVersion;
+    delete meta.selfLink;
+    if (strategy.generation) meta.generation = 1;
+    else delete meta.generation;
+    strategy.prepareForCreate(obj);
+    for (let attempt = 0; ; attempt++) {
+      const admitted = await admitCreate(this.admission, s.info, structuredClone(obj));
+      if (isStatus(admitted)) return admitted;
+      const object = admitted.object;
+      if (opts.dryRun) return { code: 201, object };
+      const key = storeKey(s.info, s.namespace, name);
+      const side = s.info.resource === 'services' && s.info.group === '' ? reservationChanges(undefined, object, `${s.namespace}/${name}`) : [];
+      const taken = await this.takenAmong(side);
+      if (taken.size > 0 && userChose(obj, taken)) return allocationTaken(s, object, taken);
+      const res = await this.store.create(key, object, side);
+      if (res.ok) return { code: 201, object: res.object };
+      if (res.why === 'exists') return alreadyExists({ ...targetOf(s), name });
+      // A randomly chosen address was taken by a concurrent create: choose again.
+      if (attempt >= MAX_RETRIES * 4) return internalError(new Error('could not allocate a free service address'));
+    }
+  }
+
+  /** PUT of the main resource or of a subresource (status). */
+  async update(s: Scope, body: KubeObject, opts: WriteOptions & { subresource?: string }): Promise<Result> {
+    if (body.metadata?.name !== undefined && body.metadata.name !== s.name) {
+      return badRequest(`the name of the object (${body.metadata.name}) does not match the name on the URL (${s.name})`);
+    }
+    if (s.info.namespaced && body.metadata?.namespace !== undefined && body.metadata.namespace !== '' && body.metadata.namespace !== s.namespace) {
+      return badRequest('the namespace of the provided object does not match the namespace sent on the request');
+    }
+    const wanted = body.metadata?.resourceVersion;
+    return this.guaranteedUpdate(s, opts, (current) => {
+      if (wanted !== undefined && wanted !== '' && wanted !== current.metadata?.resourceVersion) return conflict(targetOf(s), STALE_OBJECT);
+      return body;
+    }, true);
+  }
+
+  /** PATCH: the mutation is applied to the latest object, retried on conflicts. */
+  patch(s: Scope, mutate: Mutation, opts: WriteOptions & { subresource?: string }): Promise<Result> {
+    return this.guaranteedUpdate(s, opts, (current) => {
+      const next = mutate(current);
+      if (isStatus(next)) return next;
+      const wanted = next.metadata?.resourceVersion;
+      if (wanted !== undefined && wanted !== current.metadata?.resourceVersion) return conflict(targetOf(s), STALE_OBJECT);
+      return next;
+    }, false);
+  }
+
+  /**
+   * Reads, computes the new object with `tryUpdate` and writes it if the object is unchanged since
+   * the read; on a lost race, reads again (kube-apiserver's GuaranteedUpdate).
+   */
+  private async guaranteedUpdate(s: Scope, opts: WriteOptions & { subresource?: string }, tryUpdate: Mutation, createOnMissing: boolean): Promise<Result> {
+    const key = storeKey(s.info, s.namespace, s.name);
+    const strategy = strategyFor(s.info);
+    for (let attempt = 0; attempt < MAX_RETRIES; attempt++) {
+      const current = await this.store.get(key);
+      if (current === undefined) {
+        if (createOnMissing && strategy.allowCreateOnUpdate && opts.subresource === undefined) {
+          const body = tryUpdate({});
+          if (isStatus(body)) return body;
+          return this.create(s, body, opts);
+        }
+        return notFound(targetOf(s));
+      }
+      const proposed = tryUpdate(structuredClone(current.object));
+      if (isStatus(proposed)) return proposed;
+      const next = this.mergeUpdate(s, current, structuredClone(proposed), opts.subresource);
+      // A binding is the server's own write of spec.nodeName, which pod validation forbids clients.
+      const admitted = opts.subresource === 'binding' ? { object: next } : admitUpdate(this.admission, s.info, next, current.object);
+      if (isStatus(admitted)) return admitted;
+      const object = admitted.object;
+      if (deepEqual(stripRv(object), stripRv(current.object))) return { code: 200, object: current.object };
+      if (opts.dryRun) return { code: 200, object };
+      // The last finalizer removed from an object being deleted: the update completes the deletion.
+      if (object.metadata?.deletionTimestamp !== undefined && (object.metadata.finalizers ?? []).length === 0 && !isNamespaceWithFinalizers(s, object)) {
+        const res = await this.store.delete(key, current.revision, releasesOf(s, current.object));
+        if (res.ok) return { code: 200, object };
+        if (res.why === 'not-found') return notFound(targetOf(s));
+        continue;
+      }
+      const side = s.info.resource === 'services' && s.info.group === '' ? reservationChanges(current.object, object, `${s.namespace}/${s.name}`) : [];
+      const taken = await this.takenAmong(side);
+      if (taken.size > 0) return allocationTaken(s, object, taken);
+      const res = await this.store.update(key, object, current.revision, side);
+      if (res.ok) return { code: 200, object: res.object };
+      if (res.why === 'not-found') return notFound(targetOf(s));
+    }
+    return conflict(targetOf(s), STALE_OBJECT);
+  }
+
+  /** What of `next` the request may change: status only through /status, the rest only through the main resource. */
+  private mergeUpdate(s: Scope, current: Stored, next: KubeObject, subresource: string | undefined): KubeObject {
+    const old = current.object;
+    const strategy = strategyFor(s.info);
+    const hasStatus = s.info.subresources.includes('status');
+    let out: KubeObject;
+    if (subresource === 'status') {
+      out = structuredClone(old);
+      out.status = next.status;
+      // Labels and annotations travel with status updates in Kubernetes too (the status strategy
+      // keeps the rest of metadata).
+    } else {
+      out = next;
+      if (hasStatus && subresource !== 'binding') {
+        if (old.status === undefined) delete out.status;
+        else out.status = structuredClone(old.status);
+      }
+    }
+    const meta: ObjectMeta = (out.metadata ??= {});
+    const oldMeta = old.metadata ?? {};
+    meta.name = oldMeta.name!;
+    if (s.info.namespaced) meta.namespace = oldMeta.namespace!;
+    meta.uid = oldMeta.uid!;
+    meta.creationTimestamp = oldMeta.creationTimestamp!;
+    if (oldMeta.deletionTimestamp !== undefined) {
+      meta.deletionTimestamp = oldMeta.deletionTimestamp;
+      if (oldMeta.deletionGracePeriodSeconds !== undefined) meta.deletionGracePeriodSeconds = oldMeta.deletionGracePeriodSeconds;
+    } else {
+      delete meta.deletionTimestamp;
+      delete meta.deletionGracePeriodSeconds;
+    }
+    if (oldMeta.generateName !== undefined) meta.generateName = oldMeta.generateName;
+    out.apiVersion = old.apiVersion!;
+    out.kind = old.kind!;
+    if (strategy.generation) {
+      const gen = oldMeta.generation ?? 1;
+      meta.generation = deepEqual(specOf(out), specOf(old)) ? gen : gen + 1;
+    } else {
+      delete meta.generation;
+    }
+    meta.resourceVersion = oldMeta.resourceVersion!;
+    return out;
+  }
+
+  /** Which of the reservation keys to take already exist. */
+  private async takenAmong(side: readonly SideKey[]): Promise<Set<string>> {
+    const taken = new Set<string>();
+    for (const sk of side) {
+      if (sk.value === undefined) continue;
+      const got = await this.store.client.range({ key: new TextEncoder().encode(sk.key), countOnly: true });
+      if (got.count > 0) taken.add(sk.key);
+    }
+    return taken;
+  }
+}
+
+function stripRv(o: KubeObject): KubeObject {
+  return { ...o, metadata: { ...o.metadata, resourceVersion: '' } };
+}
+
+function isNamespaceWithFinalizers(s: Scope, obj: KubeObject): boolean {
+  return s.info.group === '' && s.info.resource === 'namespaces' && ((obj.spec as { finalizers?: string[] } | undefined)?.finalizers ?? []).length > 0;
+}
+
+/** The reservation keys freed when an object goes away. */
+export function releasesOf(s: Scope, obj: KubeObject): SideKey[] {
+  return s.info.resource === 'services' && s.info.group === '' ? reservationChanges(obj, undefined, '') : [];
+}
+
+function userChose(obj: KubeObject, taken: ReadonlySet<string>): boolean {
+  const spec = obj.spec as { clusterIP?: string; ports?: { nodePort?: number }[] } | undefined;
+  return [...taken].some((k) => k.endsWith(`/${spec?.clusterIP ?? '-'}`) || (spec?.ports ?? []).some((p) => p.nodePort !== undefined && k.endsWith(`/${p.nodePort}`)));
+}
+
+function allocationTaken(s: Scope, obj: KubeObject, taken: ReadonlySet<string>): ApiStatus {
+  const errs = takenErrors(obj as Service, taken).map((e) => invalid(e.field, e.value, e.detail));
+  return toStatus(s.info, obj.metadata?.name ?? '', errs);
+}
