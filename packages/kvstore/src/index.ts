@@ -16,3 +16,6 @@ export { startClusterMember, loadOrRecordCluster } from './server/cluster-member
 export type { ClusterMemberOptions, RunningClusterMember } from './server/cluster-member';
 export { PeerTransport, FrameDecoder, FrameError } from './peer';
 export type { PeerChannel, PeerTransportOptions } from './peer';
+// For other packages' tests: a real single-member store in the test's process.
+export { startTestMember } from './server/test-member';
+export type { TestMember } from './server/test-member';
