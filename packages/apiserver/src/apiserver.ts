@@ -1,7 +1,7 @@
 // One apiserver replica, wired: store client, watch caches, admission, registry, HTTP surface,
 // bootstrap. main.ts builds the options from flags; tests call startApiServer directly.
 import { findResource } from '@kubemu/api';
-import type { KubeObject } from '@kubemu/api';
+import type { KubeObject, ResourceInfo } from '@kubemu/api';
 import type { Clock, Logger, Rng } from '@kubemu/base';
 import { EtcdClient } from '@kubemu/kvstore';
 import type { AdmissionDeps } from './admission/admission';
@@ -12,7 +12,7 @@ import type { Extensions } from './http/extensions';
 import type { HandlerDeps } from './http/resource-handler';
 import { storeKey, Registry } from './registry/registry';
 import { createSurface } from './server';
-import type { HttpSurface, OpenApiDocs } from './server';
+import type { HttpSurface } from './server';
 import { CacheSet } from './storage/cache-set';
 import { ObjectStore } from './storage/object-store';
 
@@ -28,10 +28,11 @@ export interface ApiServerOptions {
   rng: Rng;
   log: Logger;
   ext: Extensions;
-  openapi?: OpenApiDocs;
   special?: (registry: Registry, caches: CacheSet) => HandlerDeps['special'];
   policy?: KubeObject[];
   watchCacheCapacity?: number;
+  /** Resources whose caches are filled before serving (the authorizers read them). */
+  warm?: () => ResourceInfo[];
 }
 
 export interface RunningApiServer {
@@ -74,7 +75,6 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
       clock: opts.clock,
       log: opts.log,
       ext: opts.ext,
-      ...(opts.openapi === undefined ? {} : { openapi: opts.openapi }),
       advertise: `${opts.advertiseAddress}:${opts.securePort}`,
       ...(opts.tls === undefined ? {} : { tls: opts.tls }),
       ...(opts.special === undefined ? {} : { special: opts.special(registry, caches) }),
@@ -85,6 +85,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
     },
     registry,
   );
+  await Promise.all((opts.warm?.() ?? []).map((info) => caches.get(info).start()));
   const port = await surface.listen(opts.securePort, opts.bindAddress);
   try {
     await bootstrap(registry, { serviceIp: firstServiceIp(ranges), advertiseIp: opts.advertiseAddress, securePort: port, policy: opts.policy ?? [] }, opts.log);

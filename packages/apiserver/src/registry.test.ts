@@ -1,6 +1,6 @@
 // The generic registry through HTTP against a real store: object semantics a kubectl user sees.
 import { startTestApiServer } from './test-apiserver';
-import type { TestApiServer } from './test-apiserver';
+import type { Json, TestApiServer } from './test-apiserver';
 
 let api: TestApiServer;
 
@@ -22,7 +22,7 @@ const cm = (name: string, data: Record<string, string> = { a: '1' }, labels?: Re
 test('bootstrap: system namespaces and the kubernetes service exist', async () => {
   const ns = await api.request('GET', '/api/v1/namespaces');
   expect(ns.status).toBe(200);
-  expect(ns.body.items.map((n: any) => n.metadata.name)).toEqual(expect.arrayContaining(['default', 'kube-system', 'kube-public', 'kube-node-lease']));
+  expect(ns.body.items.map((n: Json) => n.metadata.name)).toEqual(expect.arrayContaining(['default', 'kube-system', 'kube-public', 'kube-node-lease']));
   const svc = await api.request('GET', '/api/v1/namespaces/default/services/kubernetes');
   expect(svc.body.spec.clusterIP).toBe('10.96.0.1');
 });
@@ -93,16 +93,16 @@ test('list: label and field selectors, limit and continue', async () => {
   await api.request('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'paging' } });
   for (let i = 0; i < 7; i++) await api.request('POST', '/api/v1/namespaces/paging/configmaps', cm(`p${i}`, {}, { idx: String(i % 2) }));
   const odd = await api.request('GET', '/api/v1/namespaces/paging/configmaps?labelSelector=idx%3D1');
-  expect(odd.body.items.map((o: any) => o.metadata.name)).toEqual(['p1', 'p3', 'p5']);
+  expect(odd.body.items.map((o: Json) => o.metadata.name)).toEqual(['p1', 'p3', 'p5']);
   const named = await api.request('GET', '/api/v1/namespaces/paging/configmaps?fieldSelector=metadata.name%3Dp4');
-  expect(named.body.items.map((o: any) => o.metadata.name)).toEqual(['p4']);
+  expect(named.body.items.map((o: Json) => o.metadata.name)).toEqual(['p4']);
   const page1 = await api.request('GET', '/api/v1/namespaces/paging/configmaps?limit=3');
   expect(page1.body.items).toHaveLength(3);
   expect(page1.body.metadata.remainingItemCount).toBe(4);
   // A write between pages does not show up: the pages are one consistent snapshot.
   await api.request('POST', '/api/v1/namespaces/paging/configmaps', cm('p00'));
   const page2 = await api.request('GET', `/api/v1/namespaces/paging/configmaps?limit=10&continue=${page1.body.metadata.continue}`);
-  expect(page2.body.items.map((o: any) => o.metadata.name)).toEqual(['p3', 'p4', 'p5', 'p6']);
+  expect(page2.body.items.map((o: Json) => o.metadata.name)).toEqual(['p3', 'p4', 'p5', 'p6']);
   expect(page2.body.metadata.continue).toBeUndefined();
   const badSel = await api.request('GET', '/api/v1/namespaces/paging/configmaps?fieldSelector=spec.nodeName%3Dx');
   expect(badSel.status).toBe(400);
@@ -143,7 +143,7 @@ test('watch: from a resourceVersion, with a label selector turning into DELETED'
   const start = (await api.request('GET', '/api/v1/namespaces/watching/configmaps')).body.metadata.resourceVersion;
   const ctrl = new AbortController();
   const res = await fetch(`${api.url}/api/v1/namespaces/watching/configmaps?watch=true&labelSelector=team%3Dx&resourceVersion=${start}`, { signal: ctrl.signal });
-  const lines: any[] = [];
+  const lines: Json[] = [];
   const reader = res.body!.getReader();
   const done = (async () => {
     let buf = '';

@@ -1,7 +1,7 @@
 // The apiserver process's HTTP(S) surface: discovery, version, health, metrics, OpenAPI and the
 // resource API (plain HTTP and websocket watches), each request authenticated and authorized first.
 import { createServer as createHttpServer } from 'node:http';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
@@ -20,16 +20,11 @@ import type { HandlerDeps } from './http/resource-handler';
 import { failure, internalError, isStatus } from './http/status';
 import { serveWatch } from './http/watch';
 import { websocketSink } from './http/watch-sinks';
+import { OPENAPI_V2_PROTOBUF, negotiateOpenApiV2, openApiV2, openApiV2Protobuf, openApiV3ForGroupVersion, openApiV3Index, parseOpenApiV3Path } from './openapi';
 import { makePredicate } from './registry/predicate';
 import { Registry } from './registry/registry';
 import type { CacheSet } from './storage/cache-set';
 import type { ObjectStore } from './storage/object-store';
-
-export interface OpenApiDocs {
-  v2(): object;
-  v3Index(): object;
-  v3(path: string): object | undefined;
-}
 
 export interface ServerOptions {
   store: ObjectStore;
@@ -38,7 +33,6 @@ export interface ServerOptions {
   clock: Clock;
   log: Logger;
   ext: Extensions;
-  openapi?: OpenApiDocs;
   /** host:port clients should use (discovery's serverAddressByClientCIDRs). */
   advertise: string;
   tls?: { key: string; cert: string; ca: string };
@@ -77,7 +71,7 @@ export function createSurface(opts: ServerOptions, registry: Registry): HttpSurf
       requests.inc({ verb: ri.verb, group: ri.group, resource: ri.resource, subresource: ri.subresource, code: String(res.statusCode) });
       if (ri.verb !== 'watch') latency.observe({ verb: ri.verb, group: ri.group, resource: ri.resource }, Number(process.hrtime.bigint() - started) / 1e9);
     });
-    authorizeRequest(opts.ext, req, ri)
+    authorizeRequest(opts.ext, req, ri, query)
       .then((user) => {
         if (isStatus(user)) return sendStatus(res, user);
         res.locals.user = user;
@@ -102,10 +96,16 @@ export function createSurface(opts: ServerOptions, registry: Registry): HttpSurf
   app.get('/metrics', (_req, res) => {
     metrics.metrics().then((text) => res.type(metrics.contentType).send(text), (err: unknown) => sendStatus(res, internalError(err)));
   });
-  app.get('/openapi/v2', (_req, res) => (opts.openapi === undefined ? sendStatus(res, NOT_FOUND) : send(res, 200, opts.openapi.v2())));
-  app.get('/openapi/v3', (_req, res) => (opts.openapi === undefined ? sendStatus(res, NOT_FOUND) : send(res, 200, opts.openapi.v3Index())));
+  app.get('/openapi/v2', (req, res) => {
+    const form = negotiateOpenApiV2(req.headers.accept);
+    if (form === undefined) return sendStatus(res, failure(406, 'NotAcceptable', 'only the following media types are accepted: application/json, application/com.github.proto-openapi.spec.v2@v1.0+protobuf'));
+    if (form === 'json') return send(res, 200, openApiV2());
+    res.status(200).set({ 'Content-Type': OPENAPI_V2_PROTOBUF }).send(Buffer.from(openApiV2Protobuf()));
+  });
+  app.get('/openapi/v3', (_req, res) => send(res, 200, openApiV3Index()));
   app.get('/openapi/v3/*', (req, res) => {
-    const doc = opts.openapi?.v3(req.path.slice('/openapi/v3/'.length));
+    const gv = parseOpenApiV3Path(req.path.slice('/openapi/v3/'.length));
+    const doc = gv === undefined ? undefined : openApiV3ForGroupVersion(gv);
     if (doc === undefined) sendStatus(res, NOT_FOUND);
     else send(res, 200, doc);
   });
@@ -147,7 +147,7 @@ export function createSurface(opts: ServerOptions, registry: Registry): HttpSurf
       return;
     }
     const info = ri.info;
-    authorizeRequest(opts.ext, req, ri)
+    authorizeRequest(opts.ext, req, ri, url.searchParams)
       .then((user) => {
         if (isStatus(user)) {
           socket.end(`HTTP/1.1 ${user.code} ${user.reason ?? ''}\r\nContent-Type: application/json\r\n\r\n${JSON.stringify(user)}`);
@@ -191,12 +191,45 @@ export function createSurface(opts: ServerOptions, registry: Registry): HttpSurf
   };
 }
 
-async function authorizeRequest(ext: Extensions, req: IncomingMessage, ri: RequestInfo): Promise<UserInfo | ReturnType<typeof failure>> {
+async function authorizeRequest(ext: Extensions, req: IncomingMessage, ri: RequestInfo, query: URLSearchParams): Promise<UserInfo | ReturnType<typeof failure>> {
   const peer = (req.socket as TLSSocket).getPeerCertificate?.(true);
-  const user = await ext.authenticate(req.headers, peer !== undefined && Object.keys(peer).length > 0 ? peer : undefined);
+  const authenticated = await ext.authenticate(req.headers, peer !== undefined && Object.keys(peer).length > 0 ? peer : undefined);
+  if (isStatus(authenticated)) return authenticated;
+  const user = await impersonate(ext, authenticated, req.headers);
   if (isStatus(user)) return user;
-  const denied = await ext.authorize(user, ri);
+  const denied = await ext.authorize(user, ri, query);
   return denied ?? user;
+}
+
+const header = (h: IncomingMessage['headers'], name: string): string[] => {
+  const v = h[name];
+  return v === undefined ? [] : Array.isArray(v) ? v : v.split(',').map((x) => x.trim());
+};
+
+/**
+ * Impersonate-User / Impersonate-Group / Impersonate-Uid (kubectl --as, --as-group): the request
+ * runs as that user, if the caller may `impersonate` each of them (kube-apiserver's impersonation
+ * filter).
+ */
+async function impersonate(ext: Extensions, user: UserInfo, h: IncomingMessage['headers']): Promise<UserInfo | ReturnType<typeof failure>> {
+  const as = header(h, 'impersonate-user')[0];
+  const groups = header(h, 'impersonate-group');
+  if (as === undefined) {
+    if (groups.length > 0) return failure(500, 'InternalError', 'Internal error occurred: requested [Impersonate-Group] without impersonating a user');
+    return user;
+  }
+  const checks: { resource: string; name: string }[] = [{ resource: as.startsWith('system:serviceaccount:') ? 'serviceaccounts' : 'users', name: as }, ...groups.map((g) => ({ resource: 'groups', name: g }))];
+  for (const c of checks) {
+    const ri: RequestInfo = { kind: 'resource', verb: 'impersonate' as never, group: '', version: 'v1', resource: c.resource, info: undefined, namespace: '', name: c.name, subresource: '' };
+    const denied = await ext.authorize(user, ri, new URLSearchParams());
+    if (denied !== undefined) {
+      return failure(403, 'Forbidden', `${c.resource} "${c.name}" is forbidden: User "${user.username}" cannot impersonate resource "${c.resource}" in API group "" at the cluster scope`, { name: c.name, kind: c.resource });
+    }
+  }
+  const sa = /^system:serviceaccount:([^:]+):/.exec(as);
+  const implied = as === 'system:anonymous' ? ['system:unauthenticated'] : ['system:authenticated', ...(sa !== null ? ['system:serviceaccounts', `system:serviceaccounts:${sa[1]!}`] : [])];
+  const uid = header(h, 'impersonate-uid')[0];
+  return { username: as, groups: [...new Set([...groups, ...implied])], ...(uid === undefined ? {} : { uid }) };
 }
 
 function discovery(req: Request, res: Response, legacy: boolean, plain: () => object): void {

@@ -8,11 +8,15 @@ import { startApiServer } from './apiserver';
 import type { ApiServerOptions, RunningApiServer } from './apiserver';
 import type { Extensions } from './http/extensions';
 
+/** Response bodies in tests: JSON read freely, asserted on by the test. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests index into arbitrary JSON
+export type Json = any;
+
 export interface TestApiServer {
   member: TestMember;
   server: RunningApiServer;
   url: string;
-  request(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any; headers: Headers }>;
+  request(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: Json; headers: Headers }>;
   stop(): Promise<void>;
 }
 

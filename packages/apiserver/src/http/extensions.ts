@@ -21,5 +21,5 @@ export interface Extensions {
   /** A meta.k8s.io/v1 Table of the objects. */
   toTable?(info: ResourceInfo, objects: KubeObject[], includeObject: 'None' | 'Object' | 'Metadata', listMeta?: object): object;
   authenticate(headers: Record<string, string | string[] | undefined>, peerCertificate: unknown): Promise<UserInfo | ApiStatus>;
-  authorize(user: UserInfo, ri: RequestInfo): Promise<ApiStatus | undefined>;
+  authorize(user: UserInfo, ri: RequestInfo, query: URLSearchParams): Promise<ApiStatus | undefined>;
 }

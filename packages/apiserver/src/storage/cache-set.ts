@@ -8,7 +8,7 @@ export class CacheSet {
   private readonly caches = new Map<string, WatchCache>();
 
   constructor(
-    private readonly store: ObjectStore,
+    readonly store: ObjectStore,
     private readonly log: Pick<Logger, 'warn'>,
     private readonly capacity = 10_000,
   ) {}

@@ -1,0 +1,120 @@
+/**
+ * apiserver: one kube-apiserver replica, with kube-apiserver's flags. Serves the Kubernetes API on
+ * --secure-port over HTTPS with the cluster CA (created under --cert-dir at first start, shared
+ * by replicas through that directory), talking only to the store at --etcd-servers.
+ *
+ * kubemu additions: when --token-auth-file names a missing file, the first replica creates it
+ * with one system:masters token, and --admin-kubeconfig writes a kubeconfig for that token (what
+ * kubeadm init's admin.conf is for a real cluster).
+ */
+import os from 'node:os';
+import { parseArgs } from 'node:util';
+import { RealClock, SeededRng, createLogger } from '@kubemu/base';
+import { ensureAdminToken, writeAdminKubeconfig } from './admin-credentials';
+import { startApiServer } from './apiserver';
+import type { RunningApiServer } from './apiserver';
+import { TokenFileAuthenticator, bootstrapPolicy, ensurePki } from './auth';
+import { AUTHORIZATION_RESOURCES, createSecurity, extensions, reviewHandler } from './security';
+import type { Security } from './security';
+
+const { values: f } = parseArgs({
+  options: {
+    'etcd-servers': { type: 'string', default: 'http://127.0.0.1:2379' },
+    'secure-port': { type: 'string', default: '6443' },
+    'bind-address': { type: 'string', default: '0.0.0.0' },
+    'advertise-address': { type: 'string' },
+    'service-cluster-ip-range': { type: 'string', default: '10.96.0.0/12' },
+    'service-node-port-range': { type: 'string', default: '30000-32767' },
+    'cert-dir': { type: 'string', default: '/var/run/kubernetes' },
+    'token-auth-file': { type: 'string' },
+    'authorization-mode': { type: 'string', default: 'Node,RBAC' },
+    'anonymous-auth': { type: 'string', default: 'true' },
+    'admin-kubeconfig': { type: 'string' },
+    'admin-kubeconfig-server': { type: 'string' },
+    'cluster-name': { type: 'string', default: 'kubemu' },
+  },
+  allowPositionals: false,
+});
+
+const log = createLogger({ component: 'apiserver' });
+const list = (s: string): string[] => s.split(',').map((x) => x.trim()).filter((x) => x !== '');
+
+/** kube-apiserver's default: the address of the host's first non-loopback IPv4 interface. */
+function defaultAdvertiseAddress(): string {
+  if (process.env.KUBEMU_ADDR !== undefined && process.env.KUBEMU_ADDR !== '') return process.env.KUBEMU_ADDR;
+  for (const addrs of Object.values(os.networkInterfaces())) {
+    for (const a of addrs ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  }
+  return '127.0.0.1';
+}
+
+function localIps(): string[] {
+  return Object.values(os.networkInterfaces()).flatMap((addrs) => (addrs ?? []).filter((a) => a.family === 'IPv4').map((a) => a.address));
+}
+
+async function main(): Promise<void> {
+  const clock = new RealClock();
+  const advertise = f['advertise-address'] ?? defaultAdvertiseAddress();
+  const port = Number(f['secure-port']);
+  const [lo, hi] = f['service-node-port-range'].split('-').map(Number) as [number, number];
+  const names = [os.hostname(), process.env.KUBEMU_SERVICE ?? '', 'apiserver'].filter((n) => n !== '');
+  const pki = await ensurePki(f['cert-dir'], { serverNames: names, serverIps: [...new Set([advertise, ...localIps()])] });
+  const tokenPath = f['token-auth-file'];
+  const adminToken = tokenPath === undefined ? undefined : ensureAdminToken(tokenPath);
+  let tokenFile: TokenFileAuthenticator | undefined;
+  if (tokenPath !== undefined) {
+    const loaded = await TokenFileAuthenticator.fromFile(tokenPath);
+    if (!loaded.ok) throw new Error(loaded.error);
+    tokenFile = loaded.authenticator;
+  }
+  const modes = list(f['authorization-mode']);
+  let security: Security | undefined;
+  const server: RunningApiServer = await startApiServer({
+    etcdServers: list(f['etcd-servers']),
+    bindAddress: f['bind-address'],
+    securePort: port,
+    advertiseAddress: advertise,
+    serviceClusterIpRange: f['service-cluster-ip-range'],
+    nodePortRange: [lo, hi],
+    tls: { key: pki.servingKeyPem, cert: pki.servingCertPem, ca: pki.caCertPem },
+    clock,
+    rng: new SeededRng(Date.now() >>> 0),
+    log,
+    ext: extensions(
+      {
+        authenticate: (h, c) => security!.authenticate(h, c),
+        authorize: (u, ri, q) => security!.authorize(u, ri, q),
+      },
+      clock,
+    ),
+    policy: bootstrapPolicy(),
+    warm: AUTHORIZATION_RESOURCES,
+    special: (registry, caches) => {
+      security = createSecurity({
+        caches,
+        clock,
+        pki,
+        ...(tokenFile === undefined ? {} : { tokenFile }),
+        anonymous: f['anonymous-auth'] !== 'false',
+        alwaysAllow: modes.includes('AlwaysAllow'),
+      });
+      return reviewHandler(security, registry, clock);
+    },
+  });
+  if (f['admin-kubeconfig'] !== undefined && adminToken !== undefined) {
+    const url = f['admin-kubeconfig-server'] ?? `https://${advertise}:${server.port}`;
+    writeAdminKubeconfig(f['admin-kubeconfig'], url, pki.caCertPem, adminToken, f['cluster-name']);
+    log.info('wrote admin kubeconfig', { file: f['admin-kubeconfig'], server: url });
+  }
+  const stop = (): void => {
+    log.info('shutting down');
+    void server.close().then(() => process.exit(0));
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
+
+main().catch((err: unknown) => {
+  log.error('apiserver failed', { err: String(err), stack: (err as Error).stack });
+  process.exit(1);
+});
