@@ -5,7 +5,6 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { KubeObject, ResourceInfo } from '@kubemu/api';
 import type { Clock } from '@kubemu/base';
 import { makePredicate } from '../registry/predicate';
-import { deleteObject } from '../registry/deletion';
 import type { DeleteOptions } from '../registry/deletion';
 import { listObjects } from '../registry/list';
 import type { Registry, Result, Scope } from '../registry/registry';
@@ -126,7 +125,7 @@ export async function handleResource(deps: HandlerDeps, ri: ResourceRequest, use
     case 'delete': {
       const opts = await deleteOptions(req, query, dryRun);
       if (isStatus(opts)) return sendStatus(res, opts);
-      return reply(await deleteObject(deps.registry.store, deps.clock, scope, opts));
+      return reply(await deps.registry.delete(scope, opts));
     }
     case 'deletecollection': {
       const pred = makePredicate(info, ri.namespace, query.get('labelSelector') ?? undefined, query.get('fieldSelector') ?? undefined);
@@ -137,7 +136,7 @@ export async function handleResource(deps: HandlerDeps, ri: ResourceRequest, use
       if (isStatus(listed)) return sendStatus(res, listed);
       const deleted: KubeObject[] = [];
       for (const item of (listed.object.items as KubeObject[]) ?? []) {
-        const r = await deleteObject(deps.registry.store, deps.clock, { info, namespace: item.metadata?.namespace ?? '', name: item.metadata?.name ?? '' }, opts);
+        const r = await deps.registry.delete({ info, namespace: item.metadata?.namespace ?? '', name: item.metadata?.name ?? '' }, opts);
         if (!isStatus(r) || r.status === 'Success') deleted.push(item);
       }
       return reply({ code: 200, object: { ...listed.object, items: deleted } });

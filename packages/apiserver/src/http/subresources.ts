@@ -3,7 +3,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { selectorFromLabelSelector } from '@kubemu/api';
 import type { KubeObject, LabelSelector, Pod, ResourceInfo } from '@kubemu/api';
-import { deleteObject } from '../registry/deletion';
 import type { Result, Scope } from '../registry/registry';
 import { targetOf } from '../registry/registry';
 import { mediaType, parseText, readBody } from './body';
@@ -149,7 +148,7 @@ async function bind(deps: HandlerDeps, scope: Scope, req: IncomingMessage, dryRu
 }
 
 async function evict(deps: HandlerDeps, scope: Scope, dryRun: boolean): Promise<Result> {
-  const r = await deleteObject(deps.registry.store, deps.clock, scope, { dryRun });
+  const r = await deps.registry.delete(scope, { dryRun });
   return isStatus(r) && r.status !== 'Success' ? r : { code: 201, object: success() as unknown as KubeObject };
 }
 

@@ -8,8 +8,8 @@ import { conflict, forbidden, notFound, success } from '../http/status';
 import type { ApiStatus } from '../http/status';
 import type { ObjectStore } from '../storage/object-store';
 import { rfc3339 } from './meta';
-import { releasesOf, storeKey, targetOf } from './registry';
-import type { Result, Scope } from './registry';
+import { releasesOf, storeKey, targetOf } from './scope';
+import type { Result, Scope } from './scope';
 
 export interface DeleteOptions {
   gracePeriodSeconds?: number;

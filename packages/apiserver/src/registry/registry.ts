@@ -1,7 +1,7 @@
 // The generic registry: create, get, update, patch and delete of any resource, over the store.
 // Every write is a compare-and-swap on the revision the registry read, retried where Kubernetes
 // retries (unconditional updates, patches), so replicas never overwrite each other's writes.
-import { deepEqual, invalid, toStatus, validateCreate } from '@kubemu/api';
+import { apiVersionOf, deepEqual, invalid, toStatus, validateCreate } from '@kubemu/api';
 import type { KubeObject, ObjectMeta, ResourceInfo, Service } from '@kubemu/api';
 import type { Clock, Rng } from '@kubemu/base';
 import { admitCreate, admitUpdate } from '../admission/admission';
@@ -10,25 +10,28 @@ import { reservationChanges, takenErrors } from '../admission/service-addresses'
 import { STALE_OBJECT, alreadyExists, badRequest, conflict, internalError, isStatus, notFound } from '../http/status';
 import type { ApiStatus } from '../http/status';
 import type { ObjectStore, SideKey, Stored } from '../storage/object-store';
+import { deleteObject } from './deletion';
+import type { DeleteOptions } from './deletion';
 import { generateName, newUid, rfc3339 } from './meta';
+import { releasesOf, storeKey, targetOf } from './scope';
+import type { Outcome, Result, Scope } from './scope';
+
+export { releasesOf, storeKey, targetOf };
+export type { Outcome, Result, Scope };
 import { specOf, strategyFor } from './strategy';
 
-export interface Outcome {
-  code: number;
-  object: KubeObject;
-}
 
-export type Result = Outcome | ApiStatus;
 
-export interface Scope {
-  info: ResourceInfo;
-  /** '' for cluster-scoped resources and all-namespace requests. */
-  namespace: string;
-  name: string;
-}
 
 export interface WriteOptions {
   dryRun: boolean;
+}
+
+/** A write this replica committed to the store (for publishers outside the Kubernetes API). */
+export interface CommittedChange {
+  type: 'ADDED' | 'MODIFIED' | 'DELETED';
+  info: ResourceInfo;
+  object: KubeObject;
 }
 
 /** Applies a patch to the current object; supplied by the HTTP layer (it knows the media type). */
@@ -36,21 +39,34 @@ export type Mutation = (current: KubeObject) => KubeObject | ApiStatus;
 
 const MAX_RETRIES = 5;
 
-export function storeKey(info: ResourceInfo, namespace: string, name: string): string {
-  return info.namespaced ? `${info.storePrefix}/${namespace}/${name}` : `${info.storePrefix}/${name}`;
-}
 
-export function targetOf(s: Scope): { group: string; resource: string; name: string } {
-  return { group: s.info.group, resource: s.info.resource, name: s.name };
-}
 
 export class Registry {
+  private readonly observers: ((c: CommittedChange) => void)[] = [];
+
   constructor(
     readonly store: ObjectStore,
     private readonly admission: AdmissionDeps,
     private readonly clock: Clock,
     private readonly rng: Rng,
   ) {}
+
+  /** Calls `fn` after every write this registry commits. */
+  observe(fn: (c: CommittedChange) => void): void {
+    this.observers.push(fn);
+  }
+
+  private committed(type: CommittedChange['type'], info: ResourceInfo, object: KubeObject): void {
+    for (const fn of this.observers) fn({ type, info, object });
+  }
+
+  async delete(s: Scope, opts: DeleteOptions): Promise<Result> {
+    const r = await deleteObject(this.store, this.clock, s, opts);
+    if (!opts.dryRun && !isStatus(r) && r.code === 200) this.committed('DELETED', s.info, r.object);
+    else if (!opts.dryRun && !isStatus(r) && r.code === 202) this.committed('MODIFIED', s.info, r.object);
+    else if (!opts.dryRun && isStatus(r) && r.status === 'Success') this.committed('DELETED', s.info, { apiVersion: apiVersionOf(s.info), kind: s.info.kind, metadata: { name: s.name, ...(s.namespace === '' ? {} : { namespace: s.namespace }) } });
+    return r;
+  }
 
   async get(s: Scope): Promise<Result> {
     const got = await this.store.get(storeKey(s.info, s.namespace, s.name));
@@ -95,7 +111,10 @@ export class Registry {
       const taken = await this.takenAmong(side);
       if (taken.size > 0 && userChose(obj, taken)) return allocationTaken(s, object, taken);
       const res = await this.store.create(key, object, side);
-      if (res.ok) return { code: 201, object: res.object };
+      if (res.ok) {
+        this.committed('ADDED', s.info, res.object);
+        return { code: 201, object: res.object };
+      }
       if (res.why === 'exists') return alreadyExists({ ...targetOf(s), name });
       // A randomly chosen address was taken by a concurrent create: choose again.
       if (attempt >= MAX_RETRIES * 4) return internalError(new Error('could not allocate a free service address'));
@@ -157,7 +176,10 @@ export class Registry {
       // The last finalizer removed from an object being deleted: the update completes the deletion.
       if (object.metadata?.deletionTimestamp !== undefined && (object.metadata.finalizers ?? []).length === 0 && !isNamespaceWithFinalizers(s, object)) {
         const res = await this.store.delete(key, current.revision, releasesOf(s, current.object));
-        if (res.ok) return { code: 200, object };
+        if (res.ok) {
+          this.committed('DELETED', s.info, object);
+          return { code: 200, object };
+        }
         if (res.why === 'not-found') return notFound(targetOf(s));
         continue;
       }
@@ -165,7 +187,10 @@ export class Registry {
       const taken = await this.takenAmong(side);
       if (taken.size > 0) return allocationTaken(s, object, taken);
       const res = await this.store.update(key, object, current.revision, side);
-      if (res.ok) return { code: 200, object: res.object };
+      if (res.ok) {
+        this.committed('MODIFIED', s.info, res.object);
+        return { code: 200, object: res.object };
+      }
       if (res.why === 'not-found') return notFound(targetOf(s));
     }
     return conflict(targetOf(s), STALE_OBJECT);
@@ -235,10 +260,6 @@ function isNamespaceWithFinalizers(s: Scope, obj: KubeObject): boolean {
   return s.info.group === '' && s.info.resource === 'namespaces' && ((obj.spec as { finalizers?: string[] } | undefined)?.finalizers ?? []).length > 0;
 }
 
-/** The reservation keys freed when an object goes away. */
-export function releasesOf(s: Scope, obj: KubeObject): SideKey[] {
-  return s.info.resource === 'services' && s.info.group === '' ? reservationChanges(obj, undefined, '') : [];
-}
 
 function userChose(obj: KubeObject, taken: ReadonlySet<string>): boolean {
   const spec = obj.spec as { clusterIP?: string; ports?: { nodePort?: number }[] } | undefined;
