@@ -28,7 +28,7 @@ import { decodeObject, readBody } from './http/body';
 import { send, sendStatus } from './http/resource-handler';
 import { badRequest, isStatus, methodNotAllowed } from './http/status';
 import type { ApiStatus } from './http/status';
-import { strictFieldErrors } from './openapi';
+import { strictDecodingStatus, strictFieldErrors } from './openapi';
 import { applyPatch, patchTypeOf } from './patch';
 import { storeKey } from './registry/registry';
 import type { Registry } from './registry/registry';
@@ -149,7 +149,8 @@ export function extensions(security: Pick<Security, 'authenticate' | 'authorize'
       return r.ok ? r.object : (r.status as ApiStatus);
     },
     decodeProtobuf: decodeProtobufObject,
-    unknownFields: (obj, info) => strictFieldErrors(JSON.stringify(obj), { group: info.group, version: info.version, kind: info.kind }),
+    strictErrors: (raw, info) => strictFieldErrors(raw, { group: info.group, version: info.version, kind: info.kind }),
+    strictStatus: (info, errors) => strictDecodingStatus({ group: info.group, version: info.version, kind: info.kind }, errors) as ApiStatus,
     toTable: (info, objects, includeObject, listMeta) =>
       toTable(info, objects, { includeObject, now: new Date(clock.now()), ...(listMeta === undefined ? {} : { metadata: listMeta as never }) }),
     authenticate: security.authenticate,

@@ -16,8 +16,12 @@ export interface Extensions {
   /** Applies a PATCH body of the given media type; undefined when the media type is not a patch type. */
   applyPatch(contentType: string, original: KubeObject, patch: unknown, info: ResourceInfo): KubeObject | ApiStatus | undefined;
   decodeProtobuf?: ProtobufDecoder;
-  /** JSON paths of fields the schema does not know, as the strict decoder names them. */
-  unknownFields?(obj: KubeObject, info: ResourceInfo): string[];
+  /**
+   * The strict decoder's complaints about a body (`unknown field "spec.x"`, `duplicate field
+   * "spec.y"`), and the 400 Status that fieldValidation=Strict answers with.
+   */
+  strictErrors?(rawJson: string, info: ResourceInfo): string[];
+  strictStatus?(info: ResourceInfo, errors: string[]): ApiStatus;
   /** A meta.k8s.io/v1 Table of the objects. */
   toTable?(info: ResourceInfo, objects: KubeObject[], includeObject: 'None' | 'Object' | 'Metadata', listMeta?: object): object;
   authenticate(headers: Record<string, string | string[] | undefined>, peerCertificate: unknown): Promise<UserInfo | ApiStatus>;

@@ -14,6 +14,7 @@ import type { Extensions, UserInfo } from './extensions';
 import type { ResourceRequest } from './request-info';
 import { badRequest, failure, isStatus, methodNotAllowed } from './status';
 import type { ApiStatus } from './status';
+import { pruneUnknownFields } from './prune';
 import { serveWatch } from './watch';
 import { chunkedSink } from './watch-sinks';
 import { handleSubresource } from './subresources';
@@ -120,7 +121,8 @@ export async function handleResource(deps: HandlerDeps, ri: ResourceRequest, use
       const patch = await patchBody(req);
       if (isStatus(patch)) return sendStatus(res, patch);
       const type = mediaType(req.headers['content-type']);
-      return reply(await deps.registry.patch(scope, (current) => patchOrUnsupported(deps, type, current, patch, info), { dryRun }));
+      const validation = query.get('fieldValidation') ?? 'Warn';
+      return reply(await deps.registry.patch(scope, (current) => checkedPatch(deps, type, current, patch, info, validation), { dryRun }));
     }
     case 'delete': {
       const opts = await deleteOptions(req, query, dryRun);
@@ -163,14 +165,14 @@ export async function decodedBody(deps: HandlerDeps, info: ResourceInfo, req: In
     return { object: badRequest(`the API version in the data (${object.apiVersion}) does not match the expected API version (${apiVersion})`), warnings: {} };
   }
   const validation = query.get('fieldValidation') ?? 'Warn';
-  if (deps.ext.unknownFields !== undefined && validation !== 'Ignore') {
-    const unknown = deps.ext.unknownFields(object, info);
-    if (unknown.length > 0) {
-      if (validation === 'Strict') {
-        const msg = unknown.map((f) => `unknown field "${f}"`).join(', ');
-        return { object: badRequest(`strict decoding error: ${msg}`), warnings: {} };
-      }
-      return { object, warnings: { Warning: unknown.map((f) => `299 - "unknown field \\"${f}\\""`).join(', ') } };
+  if (deps.ext.strictErrors !== undefined && validation !== 'Ignore') {
+    const type = mediaType(req.headers['content-type']);
+    const rawJson = type === 'application/json' || type === '' ? raw.toString('utf8') : JSON.stringify(object);
+    const errors = deps.ext.strictErrors(rawJson, info);
+    if (errors.length > 0) {
+      if (validation === 'Strict') return { object: deps.ext.strictStatus!(info, errors), warnings: {} };
+      const warnings: Record<string, string> = validation === 'Warn' ? { Warning: errors.map((e) => `299 - ${JSON.stringify(e)}`).join(', ') } : {};
+      return { object: pruneUnknownFields(object, errors), warnings };
     }
   }
   return { object, warnings: {} };
@@ -186,6 +188,16 @@ async function patchBody(req: IncomingMessage): Promise<unknown> {
 export function patchOrUnsupported(deps: HandlerDeps, type: string, current: KubeObject, patch: unknown, info: ResourceInfo): KubeObject | ApiStatus {
   const r = deps.ext.applyPatch(type, current, patch, info);
   return r ?? failure(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json`);
+}
+
+/** A patch result held to the schema like a body: unknown fields refused (Strict) or dropped. */
+function checkedPatch(deps: HandlerDeps, type: string, current: KubeObject, patch: unknown, info: ResourceInfo, validation: string): KubeObject | ApiStatus {
+  const next = patchOrUnsupported(deps, type, current, patch, info);
+  if (isStatus(next) || deps.ext.strictErrors === undefined || validation === 'Ignore') return next;
+  const errors = deps.ext.strictErrors(JSON.stringify(next), info);
+  if (errors.length === 0) return next;
+  if (validation === 'Strict') return deps.ext.strictStatus!(info, errors);
+  return pruneUnknownFields(next, errors);
 }
 
 async function deleteOptions(req: IncomingMessage, query: URLSearchParams, dryRun: boolean): Promise<DeleteOptions | ApiStatus> {
