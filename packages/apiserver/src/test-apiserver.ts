@@ -7,6 +7,7 @@ import type { TestMember } from '@kubemu/kvstore';
 import { startApiServer } from './apiserver';
 import type { ApiServerOptions, RunningApiServer } from './apiserver';
 import type { Extensions } from './http/extensions';
+import { extensions } from './security';
 
 /** Response bodies in tests: JSON read freely, asserted on by the test. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests index into arbitrary JSON
@@ -20,11 +21,14 @@ export interface TestApiServer {
   stop(): Promise<void>;
 }
 
-export const ADMIN_EXTENSIONS: Extensions = {
-  applyPatch: () => undefined,
-  authenticate: () => Promise.resolve({ username: 'admin', groups: ['system:masters', 'system:authenticated'] }),
-  authorize: () => Promise.resolve(undefined),
-};
+/** Every request is an admin's; patching, protobuf, strict decoding and Tables are the real modules. */
+export const ADMIN_EXTENSIONS: Extensions = extensions(
+  {
+    authenticate: () => Promise.resolve({ username: 'admin', groups: ['system:masters', 'system:authenticated'] }),
+    authorize: () => Promise.resolve(undefined),
+  },
+  new RealClock(),
+);
 
 export async function startTestApiServer(over: Partial<ApiServerOptions> & { clock?: Clock } = {}): Promise<TestApiServer> {
   const member = await startTestMember();
