@@ -14,6 +14,7 @@ import { storeKey, Registry } from './registry/registry';
 import { createSurface } from './server';
 import type { HttpSurface } from './server';
 import { CacheSet } from './storage/cache-set';
+import { Compactor } from './storage/compactor';
 import { ObjectStore } from './storage/object-store';
 
 export interface ApiServerOptions {
@@ -31,6 +32,8 @@ export interface ApiServerOptions {
   special?: (registry: Registry, caches: CacheSet) => HandlerDeps['special'];
   policy?: KubeObject[];
   watchCacheCapacity?: number;
+  /** --etcd-compaction-interval in ms; 0 disables (default 5 min, as kube-apiserver). */
+  compactionIntervalMs?: number;
   /** Resources whose caches are filled before serving (the authorizers read them). */
   warm?: () => ResourceInfo[];
 }
@@ -42,6 +45,7 @@ export interface RunningApiServer {
   caches: CacheSet;
   store: ObjectStore;
   surface: HttpSurface;
+  compactor: Compactor;
   close(): Promise<void>;
 }
 
@@ -95,6 +99,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
     client.close();
     throw err;
   }
+  const compactor = new Compactor(client, opts.clock, opts.compactionIntervalMs ?? 5 * 60_000, opts.log);
+  compactor.start();
   const scheme = opts.tls === undefined ? 'http' : 'https';
   opts.log.info('apiserver serving', { url: `${scheme}://${opts.bindAddress}:${port}` });
   return {
@@ -104,7 +110,9 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
     caches,
     store,
     surface,
+    compactor,
     async close() {
+      compactor.stop();
       caches.stop();
       await surface.close();
       client.close();
