@@ -32,6 +32,7 @@ const { values: f } = parseArgs({
     'admin-kubeconfig': { type: 'string' },
     'admin-kubeconfig-server': { type: 'string' },
     'cluster-name': { type: 'string', default: 'kubemu' },
+    'etcd-compaction-interval': { type: 'string', default: '5m' },
   },
   allowPositionals: false,
 });
@@ -50,6 +51,15 @@ function defaultAdvertiseAddress(): string {
 
 function localIps(): string[] {
   return Object.values(os.networkInterfaces()).flatMap((addrs) => (addrs ?? []).filter((a) => a.family === 'IPv4').map((a) => a.address));
+}
+
+/** Go durations as the flags take them: 5m, 30s, 1h, 500ms, 0. */
+function durationMs(s: string): number {
+  const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+  let total = 0;
+  for (const m of s.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)) total += Number(m[1]) * units[m[2]!]!;
+  if (total === 0 && s !== '0' && s !== '0s') throw new Error(`invalid duration ${s}`);
+  return total;
 }
 
 async function main(): Promise<void> {
@@ -89,6 +99,7 @@ async function main(): Promise<void> {
     ),
     policy: bootstrapPolicy(),
     warm: AUTHORIZATION_RESOURCES,
+    compactionIntervalMs: durationMs(f['etcd-compaction-interval']),
     special: (registry, caches) => {
       security = createSecurity({
         caches,
