@@ -110,24 +110,24 @@ export async function handleResource(deps: HandlerDeps, ri: ResourceRequest, use
     case 'create': {
       const body = await decodedBody(deps, info, req, query);
       if (isStatus(body.object)) return sendStatus(res, body.object);
-      return reply(await deps.registry.create(scope, body.object, { dryRun }), body.warnings);
+      return reply(await deps.registry.create(scope, body.object, { dryRun, user }), body.warnings);
     }
     case 'update': {
       const body = await decodedBody(deps, info, req, query);
       if (isStatus(body.object)) return sendStatus(res, body.object);
-      return reply(await deps.registry.update(scope, body.object, { dryRun }), body.warnings);
+      return reply(await deps.registry.update(scope, body.object, { dryRun, user }), body.warnings);
     }
     case 'patch': {
       const patch = await patchBody(req);
       if (isStatus(patch)) return sendStatus(res, patch);
       const type = mediaType(req.headers['content-type']);
       const validation = query.get('fieldValidation') ?? 'Warn';
-      return reply(await deps.registry.patch(scope, (current) => checkedPatch(deps, type, current, patch, info, validation), { dryRun }));
+      return reply(await deps.registry.patch(scope, (current) => checkedPatch(deps, type, current, patch, info, validation), { dryRun, user }));
     }
     case 'delete': {
       const opts = await deleteOptions(req, query, dryRun);
       if (isStatus(opts)) return sendStatus(res, opts);
-      return reply(await deps.registry.delete(scope, opts));
+      return reply(await deps.registry.delete(scope, { ...opts, user }));
     }
     case 'deletecollection': {
       const pred = makePredicate(info, ri.namespace, query.get('labelSelector') ?? undefined, query.get('fieldSelector') ?? undefined);
@@ -138,7 +138,7 @@ export async function handleResource(deps: HandlerDeps, ri: ResourceRequest, use
       if (isStatus(listed)) return sendStatus(res, listed);
       const deleted: KubeObject[] = [];
       for (const item of (listed.object.items as KubeObject[]) ?? []) {
-        const r = await deps.registry.delete({ info, namespace: item.metadata?.namespace ?? '', name: item.metadata?.name ?? '' }, opts);
+        const r = await deps.registry.delete({ info, namespace: item.metadata?.namespace ?? '', name: item.metadata?.name ?? '' }, { ...opts, user });
         if (!isStatus(r) || r.status === 'Success') deleted.push(item);
       }
       return reply({ code: 200, object: { ...listed.object, items: deleted } });

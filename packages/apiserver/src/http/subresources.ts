@@ -15,7 +15,7 @@ import { STALE_OBJECT, badRequest, conflict, failure, isStatus, methodNotAllowed
 
 const SCALE_VERBS = new Set(['get', 'update', 'patch']);
 
-export async function handleSubresource(deps: HandlerDeps, ri: ResourceRequest, info: ResourceInfo, scope: Scope, _user: UserInfo, query: URLSearchParams, req: IncomingMessage, res: ServerResponse): Promise<void> {
+export async function handleSubresource(deps: HandlerDeps, ri: ResourceRequest, info: ResourceInfo, scope: Scope, user: UserInfo, query: URLSearchParams, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const sub = ri.subresource;
   const dryRun = query.getAll('dryRun').includes('All');
   const reply = (r: Result): void => (isStatus(r) ? sendStatus(res, r) : send(res, r.code, r.object));
@@ -29,27 +29,27 @@ export async function handleSubresource(deps: HandlerDeps, ri: ResourceRequest, 
       if (ri.verb === 'update') {
         const body = await decodedBody(deps, info, req, query);
         if (isStatus(body.object)) return sendStatus(res, body.object);
-        return reply(await deps.registry.update(scope, body.object, { dryRun, subresource: 'status' }));
+        return reply(await deps.registry.update(scope, body.object, { dryRun, subresource: 'status', user }));
       }
       if (ri.verb === 'patch') {
         const patch = await readPatch(req);
         if (isStatus(patch)) return sendStatus(res, patch);
         const type = mediaType(req.headers['content-type']);
-        return reply(await deps.registry.patch(scope, (cur) => patchOrUnsupported(deps, type, cur, patch, info), { dryRun, subresource: 'status' }));
+        return reply(await deps.registry.patch(scope, (cur) => patchOrUnsupported(deps, type, cur, patch, info), { dryRun, subresource: 'status', user }));
       }
       break;
     case 'scale':
       if (!SCALE_VERBS.has(ri.verb)) break;
-      return reply(await scale(deps, ri, info, scope, req, dryRun));
+      return reply(await scale(deps, ri, info, scope, req, dryRun, user));
     case 'binding':
       if (ri.verb !== 'create') break;
-      return reply(await bind(deps, scope, req, dryRun));
+      return reply(await bind(deps, scope, req, dryRun, user));
     case 'eviction':
       if (ri.verb !== 'create') break;
-      return reply(await evict(deps, scope, dryRun));
+      return reply(await evict(deps, scope, dryRun, user));
     case 'finalize':
       if (ri.verb !== 'update') break;
-      return reply(await finalize(deps, scope, req, dryRun));
+      return reply(await finalize(deps, scope, req, dryRun, user));
     case 'log':
     case 'exec':
     case 'attach':
@@ -91,7 +91,7 @@ function toScale(obj: KubeObject): KubeObject {
   };
 }
 
-async function scale(deps: HandlerDeps, ri: ResourceRequest, info: ResourceInfo, scope: Scope, req: IncomingMessage, dryRun: boolean): Promise<Result> {
+async function scale(deps: HandlerDeps, ri: ResourceRequest, info: ResourceInfo, scope: Scope, req: IncomingMessage, dryRun: boolean, user: UserInfo): Promise<Result> {
   if (ri.verb === 'get') {
     const r = await deps.registry.get(scope);
     return isStatus(r) ? r : { code: 200, object: toScale(r.object) };
@@ -120,11 +120,11 @@ async function scale(deps: HandlerDeps, ri: ResourceRequest, info: ResourceInfo,
       });
     }
     return { ...current, metadata: { ...current.metadata }, spec: { ...(current.spec as object), replicas } };
-  }, { dryRun });
+  }, { dryRun, user });
   return isStatus(r) ? r : { code: 200, object: toScale(r.object) };
 }
 
-async function bind(deps: HandlerDeps, scope: Scope, req: IncomingMessage, dryRun: boolean): Promise<Result> {
+async function bind(deps: HandlerDeps, scope: Scope, req: IncomingMessage, dryRun: boolean, user: UserInfo): Promise<Result> {
   const raw = await readBody(req);
   if (isStatus(raw)) return raw;
   const binding = parseText(raw, mediaType(req.headers['content-type']) || 'application/json');
@@ -143,20 +143,20 @@ async function bind(deps: HandlerDeps, scope: Scope, req: IncomingMessage, dryRu
     conditions.push({ type: 'PodScheduled', status: 'True', lastProbeTime: null as never, lastTransitionTime: new Date(deps.clock.now()).toISOString().replace(/\.\d+Z$/, 'Z') });
     status.conditions = conditions;
     return pod as KubeObject;
-  }, { dryRun, subresource: 'binding' });
+  }, { dryRun, subresource: 'binding', user });
   return isStatus(r) ? r : { code: 201, object: success() as unknown as KubeObject };
 }
 
-async function evict(deps: HandlerDeps, scope: Scope, dryRun: boolean): Promise<Result> {
-  const r = await deps.registry.delete(scope, { dryRun });
+async function evict(deps: HandlerDeps, scope: Scope, dryRun: boolean, user: UserInfo): Promise<Result> {
+  const r = await deps.registry.delete(scope, { dryRun, user });
   return isStatus(r) && r.status !== 'Success' ? r : { code: 201, object: success() as unknown as KubeObject };
 }
 
-async function finalize(deps: HandlerDeps, scope: Scope, req: IncomingMessage, dryRun: boolean): Promise<Result> {
+async function finalize(deps: HandlerDeps, scope: Scope, req: IncomingMessage, dryRun: boolean, user: UserInfo): Promise<Result> {
   const raw = await readBody(req);
   if (isStatus(raw)) return raw;
   const body = parseText(raw, 'application/json');
   if (isStatus(body)) return body;
   const finalizers = ((body as KubeObject).spec as { finalizers?: string[] } | undefined)?.finalizers ?? [];
-  return deps.registry.patch(scope, (current) => ({ ...current, spec: { ...(current.spec as object), finalizers } }), { dryRun, subresource: 'finalize' });
+  return deps.registry.patch(scope, (current) => ({ ...current, spec: { ...(current.spec as object), finalizers } }), { dryRun, subresource: 'finalize', user });
 }

@@ -6,6 +6,8 @@ import type { KubeObject, ObjectMeta, ResourceInfo, Service } from '@kubemu/api'
 import type { Clock, Rng } from '@kubemu/base';
 import { admitCreate, admitUpdate } from '../admission/admission';
 import type { AdmissionDeps } from '../admission/admission';
+import { nodeRestriction } from '../auth';
+import type { UserInfo } from '../http/extensions';
 import { reservationChanges, takenErrors } from '../admission/service-addresses';
 import { STALE_OBJECT, alreadyExists, badRequest, conflict, internalError, isStatus, notFound } from '../http/status';
 import type { ApiStatus } from '../http/status';
@@ -25,6 +27,24 @@ import { specOf, strategyFor } from './strategy';
 
 export interface WriteOptions {
   dryRun: boolean;
+  /** Who writes: kubelets (group system:nodes) are held to their own Node and pods (NodeRestriction). */
+  user?: UserInfo;
+}
+
+/** The NodeRestriction admission check for a write; undefined when admitted. */
+function restrict(op: 'CREATE' | 'UPDATE' | 'DELETE', s: Scope, user: UserInfo | undefined, subresource: string | undefined, object?: KubeObject, oldObject?: KubeObject): ApiStatus | undefined {
+  if (user === undefined || !user.groups.includes('system:nodes')) return undefined;
+  return nodeRestriction({
+    user,
+    operation: op,
+    apiGroup: s.info.group,
+    resource: s.info.resource,
+    ...(subresource === undefined ? {} : { subresource }),
+    namespace: s.namespace,
+    name: op === 'CREATE' ? '' : s.name,
+    ...(object === undefined ? {} : { object }),
+    ...(oldObject === undefined ? {} : { oldObject }),
+  }) as ApiStatus | undefined;
 }
 
 /** A write this replica committed to the store (for publishers outside the Kubernetes API). */
@@ -60,7 +80,12 @@ export class Registry {
     for (const fn of this.observers) fn({ type, info, object });
   }
 
-  async delete(s: Scope, opts: DeleteOptions): Promise<Result> {
+  async delete(s: Scope, opts: DeleteOptions & { user?: UserInfo }): Promise<Result> {
+    if (opts.user?.groups.includes('system:nodes') === true) {
+      const current = await this.store.get(storeKey(s.info, s.namespace, s.name));
+      const denied = restrict('DELETE', s, opts.user, undefined, undefined, current?.object);
+      if (denied !== undefined) return denied;
+    }
     const r = await deleteObject(this.store, this.clock, s, opts);
     if (!opts.dryRun && !isStatus(r) && r.code === 200) this.committed('DELETED', s.info, r.object);
     else if (!opts.dryRun && !isStatus(r) && r.code === 202) this.committed('MODIFIED', s.info, r.object);
@@ -105,6 +130,8 @@ export class Registry {
       const admitted = await admitCreate(this.admission, s.info, structuredClone(obj));
       if (isStatus(admitted)) return admitted;
       const object = admitted.object;
+      const denied = restrict('CREATE', s, opts.user, undefined, object);
+      if (denied !== undefined) return denied;
       if (opts.dryRun) return { code: 201, object };
       const key = storeKey(s.info, s.namespace, name);
       const side = s.info.resource === 'services' && s.info.group === '' ? reservationChanges(undefined, object, `${s.namespace}/${name}`) : [];
@@ -171,6 +198,8 @@ export class Registry {
       const admitted = opts.subresource === 'binding' ? { object: next } : admitUpdate(this.admission, s.info, next, current.object);
       if (isStatus(admitted)) return admitted;
       const object = admitted.object;
+      const denied = restrict('UPDATE', s, opts.user, opts.subresource, object, current.object);
+      if (denied !== undefined) return denied;
       if (deepEqual(stripRv(object), stripRv(current.object))) return { code: 200, object: current.object };
       if (opts.dryRun) return { code: 200, object };
       // The last finalizer removed from an object being deleted: the update completes the deletion.
