@@ -17,7 +17,7 @@ import { requestInfo } from './http/request-info';
 import type { RequestInfo, ResourceRequest } from './http/request-info';
 import { handleResource, send, sendStatus } from './http/resource-handler';
 import type { HandlerDeps } from './http/resource-handler';
-import { failure, internalError, isStatus } from './http/status';
+import { failure, internalError, isStatus, unavailable } from './http/status';
 import { serveWatch } from './http/watch';
 import { websocketSink } from './http/watch-sinks';
 import { OPENAPI_V2_PROTOBUF, negotiateOpenApiV2, openApiV2, openApiV2Protobuf, openApiV3ForGroupVersion, openApiV3Index, parseOpenApiV3Path } from './openapi';
@@ -126,6 +126,13 @@ export function createSurface(opts: ServerOptions, registry: Registry): HttpSurf
     const ri = res.locals.ri as RequestInfo;
     if (ri.kind !== 'resource') return sendStatus(res, NOT_FOUND);
     handleResource(deps, ri, res.locals.user as UserInfo, res.locals.query as URLSearchParams, req, res).catch((err: unknown) => {
+      if (isTransientStoreError(err)) {
+        // The store is electing a leader or unreachable: a retriable answer. client-go (kubectl)
+        // retries 5xx answers that carry Retry-After.
+        opts.log.warn('store unavailable', { method: req.method, path: req.path, err: String(err) });
+        if (!res.headersSent) res.setHeader('Retry-After', '1');
+        return sendStatus(res, unavailable(`storage is (re)initializing or unavailable: ${(err as Error).message}`));
+      }
       opts.log.error('request failed', { method: req.method, path: req.path, err: String(err), stack: (err as Error).stack });
       sendStatus(res, internalError(err));
     });
@@ -246,3 +253,10 @@ function discovery(req: Request, res: Response, legacy: boolean, plain: () => ob
 }
 
 export type { ResourceRequest };
+
+/** gRPC UNAVAILABLE / DEADLINE_EXCEEDED and etcd's election-time errors: the request may be retried. */
+export function isTransientStoreError(err: unknown): boolean {
+  const code = (err as { code?: unknown }).code;
+  const msg = String((err as Error).message ?? err);
+  return code === 14 || code === 4 || /etcdserver: (leader changed|no leader|request timed out|too many requests)/.test(msg);
+}
