@@ -15,6 +15,7 @@ import { AGGREGATED_V2, AGGREGATED_V2BETA1, aggregatedDiscovery, apiGroup, apiGr
 import type { Extensions, UserInfo } from './http/extensions';
 import { requestInfo } from './http/request-info';
 import type { RequestInfo, ResourceRequest } from './http/request-info';
+import { proxyUpgradeToKubelet } from './http/kubelet-proxy';
 import { handleResource, send, sendStatus } from './http/resource-handler';
 import type { HandlerDeps } from './http/resource-handler';
 import { failure, internalError, isStatus, unavailable } from './http/status';
@@ -149,6 +150,20 @@ export function createSurface(opts: ServerOptions, registry: Registry): HttpSurf
   server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
     const url = new URL(req.url ?? '/', 'http://x');
     const ri = requestInfo('GET', url.pathname, url.searchParams);
+    if (ri.kind === 'resource' && ri.info !== undefined && ['exec', 'attach', 'portforward'].includes(ri.subresource)) {
+      const connect: ResourceRequest = { ...ri, verb: 'create' };
+      const info = ri.info;
+      authorizeRequest(opts.ext, req, connect, url.searchParams)
+        .then((user) => {
+          if (isStatus(user)) {
+            socket.end(`HTTP/1.1 ${user.code} ${user.reason ?? ''}\r\nContent-Type: application/json\r\n\r\n${JSON.stringify(user)}`);
+            return;
+          }
+          return proxyUpgradeToKubelet(deps, { info, namespace: ri.namespace, name: ri.name }, connect, url.searchParams, req, socket, head);
+        })
+        .catch(() => socket.destroy());
+      return;
+    }
     if (ri.kind !== 'resource' || ri.verb !== 'watch' || ri.info === undefined) {
       socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
       return;
