@@ -27,15 +27,19 @@ export function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 }
 
-/** Runs `op(0..total-1)` with `inflight` outstanding at a time; any failure fails the run. */
-export async function closedLoop(total: number, inflight: number, op: (i: number) => Promise<unknown>): Promise<RunResult> {
+/**
+ * Runs `op(0..total-1)` with `inflight` outstanding at a time; any failure fails the run. `worker`
+ * (0..inflight-1) names the closed-loop client running the op, for callers that give each client
+ * its own connection.
+ */
+export async function closedLoop(total: number, inflight: number, op: (i: number, worker: number) => Promise<unknown>): Promise<RunResult> {
   const latencies = new Float64Array(total);
   let next = 0;
-  const worker = async (): Promise<void> => {
+  const worker = async (_: unknown, w: number): Promise<void> => {
     while (next < total) {
       const i = next++;
       const t0 = performance.now();
-      await op(i);
+      await op(i, w);
       latencies[i] = performance.now() - t0;
     }
   };
