@@ -75,7 +75,8 @@ export class ApiServerProcess {
       this.caPem = readFileSync(path.join(this.dir, 'pki', 'ca.crt'), 'utf8');
       const r = await this.request('GET', '/readyz');
       return r.status === 200 ? 'ready' : undefined;
-    }, 45_000, 200).catch((err: unknown) => {
+    }, 45_000, 200).catch(async (err: unknown) => {
+      await stopChild(proc.child);
       throw new Error(`${String(err)}\n${proc.log().slice(-3000)}`);
     });
     if (state === 'exited') throw new Error(`apiserver exited during startup:\n${proc.log().slice(-3000)}`);
