@@ -80,9 +80,8 @@ maybe('@kubernetes/client-node 1.4 against the apiserver over HTTPS', () => {
     expect(Number(r.podList.resourceVersion)).toBeGreaterThanOrEqual(Number(r.podRead.resourceVersion));
   });
 
-  // Blocked by an apiserver bug (reported): kube-apiserver's pod PrepareForCreate sets
-  // status.qosClass (here Burstable: requests without limits); kubemu's answers only {phase: Pending}.
-  test.skip('a created pod carries its QoS class in status', () => {
+  // kube-apiserver's pod PrepareForCreate sets status.qosClass (here Burstable: requests without limits).
+  test('a created pod carries its QoS class in status', () => {
     expect(r.pod.qosClass).toBe('Burstable');
   });
 

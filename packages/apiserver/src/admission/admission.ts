@@ -8,6 +8,7 @@ import { forbidden, notFound } from '../http/status';
 import type { ApiStatus } from '../http/status';
 import { allocate } from './service-addresses';
 import type { ServiceRanges } from './service-addresses';
+import { podQos } from './pod-qos';
 import { mountServiceAccountToken } from './service-account';
 
 export interface AdmissionDeps {
@@ -51,6 +52,7 @@ export async function admitCreate(deps: AdmissionDeps, info: ResourceInfo, obj: 
       return forbidden({ group: '', resource: 'pods', name }, `error looking up service account ${namespace}/${sa}: serviceaccount "${sa}" not found`);
     }
     mountServiceAccountToken(pod, account, deps.rng);
+    pod.status = { ...(pod.status ?? {}), qosClass: podQos(pod) };
   }
   if (info.group === '' && info.resource === 'services') {
     const errs = allocate(object as Service, deps.ranges, deps.rng);
