@@ -189,7 +189,6 @@ export function createSurface(opts: ServerOptions, registry: Registry): HttpSurf
             resourceVersion: url.searchParams.get('resourceVersion') ?? undefined,
             timeoutSeconds: Number(url.searchParams.get('timeoutSeconds') ?? 1800),
             allowBookmarks: url.searchParams.get('allowWatchBookmarks') === 'true',
-            render: (o) => o,
           }, sink).catch((err: unknown) => opts.log.warn('websocket watch failed', { err: String(err) }));
         });
       })

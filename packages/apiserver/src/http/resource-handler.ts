@@ -224,14 +224,14 @@ async function deleteOptions(req: IncomingMessage, query: URLSearchParams, dryRu
 async function watch(deps: HandlerDeps, info: ResourceInfo, pred: Exclude<ReturnType<typeof makePredicate>, ApiStatus>, query: URLSearchParams, req: IncomingMessage, res: ServerResponse, table: string | undefined): Promise<void> {
   const timeout = intParam(query, 'timeoutSeconds') ?? 1800 + Math.floor(Math.random() * 1800);
   const sink = chunkedSink(res);
-  const render = (obj: KubeObject): unknown =>
-    table !== undefined && deps.ext.toTable !== undefined ? deps.ext.toTable(info, [obj], 'Object') : obj;
+  const toTable = deps.ext.toTable;
+  const render = table !== undefined && toTable !== undefined ? (obj: KubeObject): unknown => toTable(info, [obj], 'Object') : undefined;
   await serveWatch(deps.registry.store, deps.caches.get(info), deps.clock, {
     info,
     pred,
     resourceVersion: query.get('resourceVersion') ?? undefined,
     timeoutSeconds: timeout,
     allowBookmarks: query.get('allowWatchBookmarks') === 'true',
-    render,
+    ...(render === undefined ? {} : { render }),
   }, sink);
 }

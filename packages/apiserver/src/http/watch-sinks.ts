@@ -11,6 +11,9 @@ export function chunkedSink(res: ServerResponse): WatchSink {
     send(type: WatchEventType, object: unknown): void {
       if (!res.writableEnded) res.write(`${JSON.stringify({ type, object })}\n`);
     },
+    sendEncoded(line: string): void {
+      if (!res.writableEnded) res.write(`${line}\n`);
+    },
     close(): void {
       if (!res.writableEnded) res.end();
     },
@@ -24,6 +27,9 @@ export function websocketSink(ws: WebSocket): WatchSink {
   return {
     send(type: WatchEventType, object: unknown): void {
       if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ type, object }));
+    },
+    sendEncoded(line: string): void {
+      if (ws.readyState === ws.OPEN) ws.send(line);
     },
     close(): void {
       ws.close(1000);

@@ -17,6 +17,8 @@ export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ER
 
 export interface WatchSink {
   send(type: WatchEventType, object: unknown): void;
+  /** Sends an already encoded event line (`{"type":...,"object":...}` without the newline). */
+  sendEncoded?(line: string): void;
   close(): void;
   /** Called once when the client goes away. */
   onClose(cb: () => void): void;
@@ -30,8 +32,8 @@ export interface WatchRequest {
   allowBookmarks: boolean;
   /** How often a bookmark is sent when bookmarks are allowed (kube-apiserver: about a minute). */
   bookmarkIntervalMs?: number;
-  /** Renders objects for the client (identity, or a Table row). */
-  render(obj: KubeObject, type: WatchEventType): unknown;
+  /** Renders objects for the client (a Table row); absent: the object itself. */
+  render?(obj: KubeObject, type: WatchEventType): unknown;
 }
 
 export function expiredEvent(rv: string, oldest: number): unknown {
@@ -60,7 +62,8 @@ export async function serveWatch(store: ObjectStore, cache: WatchCache, clock: C
   const emit = (type: WatchEventType, obj: KubeObject, rv: number): void => {
     if (closed) return;
     lastRv = Math.max(lastRv, rv);
-    sink.send(type, req.render(obj, type));
+    if (req.render === undefined && sink.sendEncoded !== undefined) sink.sendEncoded(encoded(type, obj));
+    else sink.send(type, req.render === undefined ? obj : req.render(obj, type));
   };
   const onChange = (c: Change): void => {
     if (!c.key.startsWith(prefix)) return;
@@ -119,6 +122,21 @@ export async function serveWatch(store: ObjectStore, cache: WatchCache, clock: C
     };
     timers.push(clock.setTimeout(bookmark, interval));
   }
+}
+
+/**
+ * Every watcher of a change receives the same object, so its encoding is made once and shared
+ * (kube-apiserver's cacher caches serialisations for the same reason: with a thousand watchers,
+ * JSON encoding would otherwise dominate).
+ */
+const encodings = new WeakMap<KubeObject, Map<WatchEventType, string>>();
+
+function encoded(type: WatchEventType, obj: KubeObject): string {
+  let byType = encodings.get(obj);
+  if (byType === undefined) encodings.set(obj, (byType = new Map()));
+  let line = byType.get(type);
+  if (line === undefined) byType.set(type, (line = JSON.stringify({ type, object: obj })));
+  return line;
 }
 
 /** A watch straight on the store, for resourceVersions the cache no longer holds. */
