@@ -5,7 +5,9 @@
  *
  * kubemu additions: when --token-auth-file names a missing file, the first replica creates it
  * with one system:masters token, and --admin-kubeconfig writes a kubeconfig for that token (what
- * kubeadm init's admin.conf is for a real cluster).
+ * kubeadm init's admin.conf is for a real cluster). With --nats-url, Events live in NATS JetStream
+ * (max age --event-ttl) and every committed change is published on NATS (see events/index.ts);
+ * without it, Events are stored like any other resource, as kube-apiserver does.
  */
 import os from 'node:os';
 import { parseArgs } from 'node:util';
@@ -15,6 +17,7 @@ import { startApiServer } from './apiserver';
 import type { RunningApiServer } from './apiserver';
 import { TokenFileAuthenticator, bootstrapPolicy, ensurePki } from './auth';
 import { AUTHORIZATION_RESOURCES, createSecurity, extensions, reviewHandler } from './security';
+import { composeSpecial, parseDuration, startEventBus } from './events';
 import type { Security } from './security';
 
 const { values: f } = parseArgs({
@@ -32,6 +35,8 @@ const { values: f } = parseArgs({
     'admin-kubeconfig': { type: 'string' },
     'admin-kubeconfig-server': { type: 'string' },
     'cluster-name': { type: 'string', default: 'kubemu' },
+    'nats-url': { type: 'string' },
+    'event-ttl': { type: 'string', default: '1h0m0s' },
     'etcd-compaction-interval': { type: 'string', default: '5m' },
   },
   allowPositionals: false,
@@ -79,6 +84,18 @@ async function main(): Promise<void> {
   }
   const modes = list(f['authorization-mode']);
   let security: Security | undefined;
+  const eventTtlMs = parseDuration(f['event-ttl']);
+  if (eventTtlMs === undefined || eventTtlMs <= 0) throw new Error(`invalid --event-ttl ${JSON.stringify(f['event-ttl'])}`);
+  const eventBus = f['nats-url'] === undefined
+    ? undefined
+    : startEventBus({ natsUrl: f['nats-url'], cluster: f['cluster-name'], eventTtlMs, clock, rng: new SeededRng((Date.now() >>> 0) ^ 0x9e3779b9), log: log.child({ component: 'events' }) });
+  const ext = extensions(
+    {
+      authenticate: (h, c) => security!.authenticate(h, c),
+      authorize: (u, ri, q) => security!.authorize(u, ri, q),
+    },
+    clock,
+  );
   const server: RunningApiServer = await startApiServer({
     etcdServers: list(f['etcd-servers']),
     bindAddress: f['bind-address'],
@@ -90,13 +107,7 @@ async function main(): Promise<void> {
     clock,
     rng: new SeededRng(Date.now() >>> 0),
     log,
-    ext: extensions(
-      {
-        authenticate: (h, c) => security!.authenticate(h, c),
-        authorize: (u, ri, q) => security!.authorize(u, ri, q),
-      },
-      clock,
-    ),
+    ext,
     policy: bootstrapPolicy(),
     warm: AUTHORIZATION_RESOURCES,
     compactionIntervalMs: durationMs(f['etcd-compaction-interval']),
@@ -109,7 +120,8 @@ async function main(): Promise<void> {
         anonymous: f['anonymous-auth'] !== 'false',
         alwaysAllow: modes.includes('AlwaysAllow'),
       });
-      return reviewHandler(security, registry, clock);
+      const reviews = reviewHandler(security, registry, clock);
+      return eventBus === undefined ? reviews : composeSpecial(eventBus.attach(registry, caches, ext), reviews);
     },
   });
   if (f['admin-kubeconfig'] !== undefined && adminToken !== undefined) {
@@ -119,7 +131,10 @@ async function main(): Promise<void> {
   }
   const stop = (): void => {
     log.info('shutting down');
-    void server.close().then(() => process.exit(0));
+    void server.close().then(async () => {
+      await eventBus?.close();
+      process.exit(0);
+    });
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
