@@ -14,7 +14,15 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-const run = (args) => execFileSync(npm, args, { cwd: root, stdio: 'inherit' });
+// The command's own output (compiler errors) is already on the terminal: end without a stack trace.
+const run = (args) => {
+  try {
+    execFileSync(npm, args, { cwd: root, stdio: 'inherit' });
+  } catch {
+    console.error(`up: npm ${args.join(' ')} failed`);
+    process.exit(1);
+  }
+};
 
 if (!existsSync(path.join(root, 'node_modules', '.package-lock.json'))) {
   // npm install, not npm ci: see .ci/run for why npm ci refuses this project's lock file here.
