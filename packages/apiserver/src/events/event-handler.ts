@@ -66,7 +66,8 @@ async function serve(deps: EventHandlerDeps, ri: ResourceRequest, query: URLSear
   const ns = ri.namespace;
   const dryRun = query.getAll('dryRun').includes('All');
   const table = req.headers.accept?.includes('as=Table') === true && ext.toTable !== undefined;
-  const includeObject = (query.get('includeObject') as 'None' | 'Object' | 'Metadata' | null) ?? 'None';
+  // kube-apiserver's default is Metadata: kubectl get -A reads each row's namespace from it.
+  const includeObject = (query.get('includeObject') as 'None' | 'Object' | 'Metadata' | null) ?? 'Metadata';
   const reply = (r: Result, headers: Record<string, string> = {}): void => {
     if (isStatus(r)) return sendStatus(res, r);
     if (table && (ri.verb === 'get' || ri.verb === 'list')) {

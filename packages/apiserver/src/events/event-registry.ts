@@ -17,7 +17,11 @@ import { selectableSkeleton, validateEventCreate, validateEventUpdate } from './
 
 export const EVENTS: ResourceInfo = findResource('', 'v1', 'events')!;
 
-const MAX_RETRIES = 5;
+/**
+ * Attempts of a read-modify-write before giving up with a 409. kube-apiserver's GuaranteedUpdate
+ * retries a lost race without bound; this bound only stops a runaway loop.
+ */
+const MAX_RETRIES = 100;
 
 export interface EventRegistryDeps {
   bucket: EventBucket;
