@@ -30,6 +30,8 @@ export interface ControllerOptions {
   hpaSyncPeriodMs: number;
   /** --horizontal-pod-autoscaler-downscale-stabilization (ms). */
   hpaDownscaleStabilizationMs: number;
+  /** --root-ca-file (or the kubeconfig's certificate authority): what root-ca-cert-publisher publishes as ca.crt. */
+  rootCaPem?: string;
 }
 
 export interface Controller {

@@ -2,13 +2,19 @@
 // controller: helpers working on different controllers each edit only their own lines.
 import type { ControllerFactory } from '../controller';
 import { newDeploymentController } from './deployment/deployment-controller';
+import { newEndpointsController } from './endpoints/endpoints-controller';
 import { newReplicaSetController } from './replicaset/replica-set-factory';
 import { newReplicationController } from './replicationcontroller/replication-controller-factory';
+import { newRootCaCertPublisher } from './serviceaccount/root-ca-cert-publisher';
+import { newServiceAccountsController } from './serviceaccount/serviceaccounts-controller';
 
 export const CONTROLLERS: Readonly<Record<string, ControllerFactory>> = {
   deployment: newDeploymentController,
+  endpoint: newEndpointsController,
   replicaset: newReplicaSetController,
   replicationcontroller: newReplicationController,
+  'root-ca-cert-publisher': newRootCaCertPublisher,
+  serviceaccount: newServiceAccountsController,
 };
 
 /** Controllers `--controllers=*` leaves out (kube: bootstrapsigner, tokencleaner); none here yet. */
