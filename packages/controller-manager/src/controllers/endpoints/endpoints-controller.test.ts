@@ -7,7 +7,7 @@ function pod(name: string, labels: Record<string, string>, ports: { name?: strin
   return { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default', labels }, spec: { containers: [{ name: 'c', image: 'nginx', ports }] } };
 }
 
-function service(name: string, selector: Record<string, string> | undefined, ports: Service['spec'] extends infer S ? NonNullable<S>['ports'] : never): Service {
+function service(name: string, selector: Record<string, string> | undefined, ports: NonNullable<Service['spec']>['ports']): Service {
   return { apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: 'default', labels: { team: 'a' } }, spec: { ...(selector ? { selector } : {}), ports } };
 }
 
