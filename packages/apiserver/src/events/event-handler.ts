@@ -11,6 +11,7 @@ import { decodedBody, patchOrUnsupported, send, sendStatus } from '../http/resou
 import type { HandlerDeps } from '../http/resource-handler';
 import { badRequest, failure, isStatus, methodNotAllowed } from '../http/status';
 import type { ApiStatus } from '../http/status';
+import type { WatchSink } from '../http/watch';
 import { chunkedSink } from '../http/watch-sinks';
 import type { DeleteOptions } from '../registry/deletion';
 import { makePredicate } from '../registry/predicate';
@@ -101,7 +102,7 @@ async function serve(deps: EventHandlerDeps, ri: ResourceRequest, query: URLSear
           allowBookmarks: query.get('allowWatchBookmarks') === 'true',
           render,
         },
-        () => chunkedSink(res),
+        () => closingSink(res),
       );
       if (failed !== undefined) sendStatus(res, failed);
       return;
@@ -147,6 +148,19 @@ async function serve(deps: EventHandlerDeps, ri: ResourceRequest, query: URLSear
     default:
       return sendStatus(res, methodNotAllowed({ group: '', resource: 'events' }, ri.verb));
   }
+}
+
+/** The chunked sink, also told when the client left while the watch was being set up. */
+function closingSink(res: ServerResponse): WatchSink {
+  const sink = chunkedSink(res);
+  return {
+    send: (type, object) => sink.send(type, object),
+    close: () => sink.close(),
+    onClose(cb) {
+      if (res.destroyed || res.closed) cb();
+      else sink.onClose(cb);
+    },
+  };
 }
 
 function optional<K extends string, V>(key: K, v: V | undefined): { [P in K]?: V } {

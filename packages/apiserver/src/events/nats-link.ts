@@ -36,7 +36,10 @@ export class NatsLink {
   private readonly running: Promise<void>;
 
   constructor(private readonly opts: NatsLinkOptions) {
-    this.running = this.run();
+    this.running = this.run().catch((err: unknown) => {
+      this.opts.log.error('NATS link stopped', { err: String(err) });
+      this.setUp(false);
+    });
   }
 
   /** The connection while it is up; a 503 Status while it is not. */
@@ -104,7 +107,7 @@ export class NatsLink {
           this.setUp(true);
         }
       }
-    })();
+    })().catch(() => undefined);
     await nc.closed();
     this.setUp(false);
   }
