@@ -55,6 +55,8 @@ export class Scheduler {
   private readonly bindings = new Set<Promise<void>>();
   private readonly bindWaiters: (() => void)[] = [];
   private bindingSlots: number;
+  /** Aborts bindings in flight when run() ends. */
+  private stopBindings = new AbortController();
 
   constructor(private readonly o: SchedulerOptions) {
     this.profile = o.profile ?? defaultProfile();
@@ -97,6 +99,7 @@ export class Scheduler {
   /** Schedules until `signal` aborts, then waits for bindings in flight. */
   async run(signal: AbortSignal): Promise<void> {
     if (!(await this.waitForCacheSync(signal))) return;
+    this.stopBindings = new AbortController();
     this.queue.run();
     const cleanup: Timer = this.o.clock.setInterval(() => {
       for (const key of this.cache.cleanupExpiredAssumedPods()) this.o.log.warn('assumed pod expired', { pod: key });
@@ -110,6 +113,7 @@ export class Scheduler {
     } finally {
       cleanup.cancel();
       this.queue.close();
+      this.stopBindings.abort();
       await Promise.allSettled([...this.bindings]);
     }
   }
@@ -155,13 +159,14 @@ export class Scheduler {
         kind: 'Binding',
         metadata: { name, namespace: ns, ...(pod.metadata?.uid !== undefined ? { uid: pod.metadata.uid } : {}) },
         target: { apiVersion: 'v1', kind: 'Node', name: node },
-      });
+      }, { signal: this.stopBindings.signal });
       this.cache.finishBinding(info.key);
       this.queue.done(info.key);
       this.o.recorder.eventf(pod, 'Normal', 'Scheduled', 'Successfully assigned %s/%s to %s', ns, name, node);
       this.observe('scheduled', start, q);
     } catch (err) {
       this.cache.forgetPod(info.key);
+      if (this.stopBindings.signal.aborted) return;
       // The resources it held are free again.
       this.queue.moveAllToActiveOrBackoff('AssignedPodDelete');
       if (isNotFound(err) || isConflict(err)) {

@@ -18,6 +18,8 @@ export interface QueuedPodInfo {
   podInfo: PodInfo;
   /** When the pod was (re)queued: activeQ's tie-breaker and the unschedulable flush's clock. */
   timestamp: number;
+  /** Arrival order, breaking ties between equal timestamps (first come, first served). */
+  seq: number;
   /** Scheduling attempts so far. */
   attempts: number;
   /** Clock time of the first attempt, for the end-to-end scheduling latency. */
@@ -60,13 +62,15 @@ export class SchedulingQueue {
   private readonly active = new KeyedHeap<QueuedPodInfo>(keyOf, (a, b) => {
     const pa = priority(a);
     const pb = priority(b);
-    return pa !== pb ? pa > pb : a.timestamp < b.timestamp;
+    if (pa !== pb) return pa > pb;
+    return a.timestamp !== b.timestamp ? a.timestamp < b.timestamp : a.seq < b.seq;
   });
   private readonly backoff = new KeyedHeap<QueuedPodInfo>(keyOf, (a, b) => a.backoffExpiry < b.backoffExpiry);
   private readonly unschedulable = new Map<string, QueuedPodInfo>();
   /** Popped and not yet done; the latest version of the pod if it changed meanwhile. */
   private readonly inFlight = new Map<string, QueuedPodInfo>();
   private schedulingCycle = 0;
+  private seq = 0;
   private moveRequestCycle = -1;
   private waiters: (() => void)[] = [];
   private timers: Timer[] = [];
@@ -184,6 +188,7 @@ export class SchedulingQueue {
     if (this.active.has(key) || this.backoff.has(key) || this.unschedulable.has(key)) return;
     const now = this.opts.clock.now();
     latest.timestamp = now;
+    latest.seq = this.seq++;
     latest.unschedulablePlugins = plugins;
     latest.backoffExpiry = now + this.backoffDuration(latest.attempts);
     if (error || this.moveRequestCycle >= podCycle) this.backoff.push(latest);
@@ -261,7 +266,7 @@ export class SchedulingQueue {
   }
 
   private newQueued(pod: Pod): QueuedPodInfo {
-    return { podInfo: newPodInfo(pod), timestamp: this.opts.clock.now(), attempts: 0, unschedulablePlugins: new Set(), backoffExpiry: 0 };
+    return { podInfo: newPodInfo(pod), timestamp: this.opts.clock.now(), seq: this.seq++, attempts: 0, unschedulablePlugins: new Set(), backoffExpiry: 0 };
   }
 
   private wake(): void {
