@@ -3,6 +3,7 @@
 import type { ControllerFactory } from '../controller';
 import { newDeploymentController } from './deployment/deployment-controller';
 import { newEndpointsController } from './endpoints/endpoints-controller';
+import { newGarbageCollector } from './garbagecollector/garbage-collector';
 import { newNamespaceController } from './namespace/namespace-controller';
 import { newReplicaSetController } from './replicaset/replica-set-factory';
 import { newReplicationController } from './replicationcontroller/replication-controller-factory';
@@ -12,6 +13,7 @@ import { newServiceAccountsController } from './serviceaccount/serviceaccounts-c
 export const CONTROLLERS: Readonly<Record<string, ControllerFactory>> = {
   deployment: newDeploymentController,
   endpoint: newEndpointsController,
+  garbagecollector: newGarbageCollector,
   namespace: newNamespaceController,
   replicaset: newReplicaSetController,
   replicationcontroller: newReplicationController,
