@@ -152,7 +152,7 @@ export function extensions(security: Pick<Security, 'authenticate' | 'authorize'
     strictErrors: (raw, info) => strictFieldErrors(raw, { group: info.group, version: info.version, kind: info.kind }),
     strictStatus: (info, errors) => strictDecodingStatus({ group: info.group, version: info.version, kind: info.kind }, errors) as ApiStatus,
     toTable: (info, objects, includeObject, listMeta) =>
-      toTable(info, objects, { includeObject, now: new Date(clock.now()), ...(listMeta === undefined ? {} : { metadata: listMeta as never }) }),
+      toTable(info, objects, { includeObject, now: new Date(clock.wallNow()), ...(listMeta === undefined ? {} : { metadata: listMeta as never }) }),
     authenticate: security.authenticate,
     authorize: security.authorize,
   };

@@ -69,7 +69,7 @@ export async function handleResource(deps: HandlerDeps, ri: ResourceRequest, use
   }
   const dryRun = query.getAll('dryRun').includes('All');
   const table = wantsTable(req.headers.accept);
-  const includeObject = (query.get('includeObject') as 'None' | 'Object' | 'Metadata' | null) ?? 'None';
+  const includeObject = (query.get('includeObject') as 'None' | 'Object' | 'Metadata' | null) ?? 'Metadata';
   const reply = (r: Result, headers: Record<string, string> = {}): void => {
     if (isStatus(r)) return sendStatus(res, r);
     if (table !== undefined && deps.ext.toTable !== undefined && (ri.verb === 'get' || ri.verb === 'list')) {

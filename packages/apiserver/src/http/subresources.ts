@@ -140,7 +140,7 @@ async function bind(deps: HandlerDeps, scope: Scope, req: IncomingMessage, dryRu
     pod.spec!.nodeName = target.name!;
     const status = (pod.status ??= {});
     const conditions = (status.conditions ?? []).filter((c) => c.type !== 'PodScheduled');
-    conditions.push({ type: 'PodScheduled', status: 'True', lastProbeTime: null as never, lastTransitionTime: new Date(deps.clock.now()).toISOString().replace(/\.\d+Z$/, 'Z') });
+    conditions.push({ type: 'PodScheduled', status: 'True', lastProbeTime: null as never, lastTransitionTime: new Date(deps.clock.wallNow()).toISOString().replace(/\.\d+Z$/, 'Z') });
     status.conditions = conditions;
     return pod as KubeObject;
   }, { dryRun, subresource: 'binding', user });

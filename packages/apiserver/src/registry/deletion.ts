@@ -64,7 +64,7 @@ export async function deleteObject(store: ObjectStore, clock: Clock, s: Scope, o
 function pendingDeletion(clock: Clock, s: Scope, obj: KubeObject, opts: DeleteOptions): KubeObject | 'unchanged' | undefined {
   const gr = `${s.info.group}/${s.info.resource}`;
   const meta = obj.metadata ?? {};
-  const now = clock.now();
+  const now = clock.wallNow();
   if (gr === '/namespaces') {
     const specFinalizers = (obj.spec as { finalizers?: string[] } | undefined)?.finalizers ?? [];
     if (meta.deletionTimestamp === undefined) {

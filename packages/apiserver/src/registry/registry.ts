@@ -118,7 +118,7 @@ export class Registry {
     const name = meta.name;
     const strategy = strategyFor(s.info);
     meta.uid = newUid();
-    meta.creationTimestamp = rfc3339(this.clock.now());
+    meta.creationTimestamp = rfc3339(this.clock.wallNow());
     delete meta.deletionTimestamp;
     delete meta.deletionGracePeriodSeconds;
     delete meta.resourceVersion;
