@@ -8,3 +8,5 @@ export type { NodeShape, NodeTemplate, Taint } from './node-object';
 export { runningStatus, terminatedStatus, PodIpPool } from './pod-status';
 export type { PodStatus, RunningFacts, TerminationFacts } from './pod-status';
 export { parseDuration } from './duration';
+export { startProcess, startStore, startApiServer, startControlPlane, startComponent, freePort, waitFor, REPO_ROOT, ETCD_BIN } from './processes';
+export type { Proc, Store, ApiServer, ControlPlane } from './processes';
