@@ -3,7 +3,7 @@ import { ControllerManager, enabledControllers, resolveControllerName } from './
 import { concurrentSyncs, parseDuration, parseFlags } from './flags';
 import { ControllerHarness } from './testing/controller-harness';
 
-const noop: ControllerFactory = (ctx) => ({ name: 'x', run: (signal) => new Promise((r) => signal.addEventListener('abort', () => r(), { once: true })) });
+const noop: ControllerFactory = () => ({ name: 'x', run: (signal) => new Promise((r) => signal.addEventListener('abort', () => r(), { once: true })) });
 const TABLE = { deployment: noop, replicaset: noop, endpoint: noop, horizontalpodautoscaler: noop, bootstrapsigner: noop };
 
 describe('--controllers', () => {
