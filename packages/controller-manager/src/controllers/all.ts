@@ -9,6 +9,16 @@ import { newReplicaSetController } from './replicaset/replica-set-factory';
 import { newReplicationController } from './replicationcontroller/replication-controller-factory';
 import { newRootCaCertPublisher } from './serviceaccount/root-ca-cert-publisher';
 import { newServiceAccountsController } from './serviceaccount/serviceaccounts-controller';
+import { newCronJobController } from './cronjob/cronjob-controller';
+import { newDaemonSetController } from './daemonset/daemonset-controller';
+import { newHorizontalPodAutoscalerController } from './horizontalpodautoscaler/hpa-controller';
+import { newJobController } from './job/job-controller';
+import { newTtlAfterFinishedController } from './job/ttl-after-finished-controller';
+import { newNodeIpamController } from './nodeipam/node-ipam-controller';
+import { newNodeLifecycleController } from './nodelifecycle/node-lifecycle-controller';
+import { newTaintEvictionController } from './nodelifecycle/taint-eviction-controller';
+import { newPersistentVolumeBinderController } from './persistentvolume/pv-binder-controller';
+import { newStatefulSetController } from './statefulset/statefulset-controller';
 
 export const CONTROLLERS: Readonly<Record<string, ControllerFactory>> = {
   deployment: newDeploymentController,
@@ -19,6 +29,16 @@ export const CONTROLLERS: Readonly<Record<string, ControllerFactory>> = {
   replicationcontroller: newReplicationController,
   'root-ca-cert-publisher': newRootCaCertPublisher,
   serviceaccount: newServiceAccountsController,
+  cronjob: newCronJobController,
+  daemonset: newDaemonSetController,
+  horizontalpodautoscaling: newHorizontalPodAutoscalerController,
+  job: newJobController,
+  nodeipam: newNodeIpamController,
+  nodelifecycle: newNodeLifecycleController,
+  'persistentvolume-binder': newPersistentVolumeBinderController,
+  statefulset: newStatefulSetController,
+  'taint-eviction-controller': newTaintEvictionController,
+  'ttl-after-finished': newTtlAfterFinishedController,
 };
 
 /** Controllers `--controllers=*` leaves out (kube: bootstrapsigner, tokencleaner); none here yet. */
