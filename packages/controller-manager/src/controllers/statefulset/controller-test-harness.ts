@@ -1,13 +1,14 @@
-// Test support for the workload, node and autoscaling controllers: one controller running
-// against a FakeApiServer on a ManualClock, with helpers to wait for what a user would observe
-// (objects and events) and to play the parts of the components that are not there (the
-// kubelet marking pods Running/Ready or finished, the scheduler binding them).
-import { ManualClock, SeededRng, silentLogger } from '@kubemu/base';
+// Test support for the workload, node and autoscaling controllers, on top of the package's
+// ControllerHarness (src/testing): one controller running against a FakeApiServer on a
+// ManualClock, with helpers to wait for what a user would observe (objects and events) without
+// moving the clock, to move it in steps, and to play the parts of the components that are not
+// there (the kubelet marking pods Running/Ready or finished).
+import type { ManualClock } from '@kubemu/base';
 import { findResource } from '@kubemu/api';
-import type { Event, KubeObject, Pod, ResourceInfo } from '@kubemu/api';
-import { EventRecorder, FakeApiServer, SharedInformerFactory } from '@kubemu/client';
-import type { RestClient } from '@kubemu/client';
-import type { Controller, ControllerContext, ControllerFactory, ControllerOptions } from '../../controller';
+import type { KubeObject, Pod, ResourceInfo } from '@kubemu/api';
+import type { FakeApiServer, RestClient } from '@kubemu/client';
+import type { Controller, ControllerFactory, ControllerOptions } from '../../controller';
+import { ControllerHarness } from '../../testing/controller-harness';
 
 export function resourceInfo(group: string, version: string, name: string): ResourceInfo {
   const r = findResource(group, version, name);
@@ -16,16 +17,6 @@ export function resourceInfo(group: string, version: string, name: string): Reso
 }
 
 export const TEST_PODS = resourceInfo('', 'v1', 'pods');
-export const TEST_EVENTS = resourceInfo('', 'v1', 'events');
-
-export const DEFAULT_TEST_OPTIONS: ControllerOptions = {
-  workers: 2,
-  nodeMonitorGracePeriodMs: 40_000,
-  podEvictionTimeoutMs: 300_000,
-  clusterCidr: '10.244.0.0/16',
-  hpaSyncPeriodMs: 15_000,
-  hpaDownscaleStabilizationMs: 300_000,
-};
 
 export interface Harness {
   clock: ManualClock;
@@ -44,74 +35,39 @@ export interface Harness {
   stop(): Promise<void>;
 }
 
-async function turn(): Promise<void> {
-  await new Promise<void>((resolve) => setImmediate(resolve));
-}
-
 export async function startController(factory: ControllerFactory, seed: KubeObject[] = [], options: Partial<ControllerOptions> = {}): Promise<Harness> {
-  const clock = new ManualClock();
-  const fake = new FakeApiServer({ clock });
-  fake.seed(...seed);
-  const client = fake.client();
-  const rng = new SeededRng(7);
-  const informers = new SharedInformerFactory(client, { clock, rng });
-  const recorders: EventRecorder[] = [];
-  const ctx: ControllerContext = {
-    client,
-    informers,
-    clock,
-    rng,
-    log: silentLogger(),
-    recorder: (component) => {
-      const r = new EventRecorder({ client, component, clock, rng: rng.fork() });
-      recorders.push(r);
-      return r;
-    },
-    options: { ...DEFAULT_TEST_OPTIONS, ...options },
-  };
-  const controller = factory(ctx);
-  const abort = new AbortController();
-  const running = controller.run(abort.signal);
-  const settle = async (): Promise<void> => {
-    for (let i = 0; i < 30; i++) await turn();
-  };
+  const base = new ControllerHarness({ options });
+  base.fake.seed(...seed);
+  const [controller] = base.start(factory);
   const h: Harness = {
-    clock,
-    fake,
-    client,
-    controller,
+    clock: base.clock,
+    fake: base.fake,
+    client: base.client,
+    controller: controller as Controller,
     async until(cond, what) {
       for (let i = 0; i < 2000; i++) {
         if (cond()) return;
-        await turn();
+        await new Promise<void>((resolve) => setImmediate(resolve));
       }
       throw new Error(`timed out waiting for ${what}`);
     },
     async tick(ms, step = 1000) {
-      let left = ms;
-      while (left > 0) {
-        const d = Math.min(step, left);
-        await clock.advanceAsync(d);
-        await settle();
-        left -= d;
+      for (let left = ms; left > 0; left -= step) {
+        await base.clock.advanceAsync(Math.min(step, left));
+        await base.settle();
       }
     },
-    settle,
+    settle: () => base.settle(),
     events(reason) {
-      return fake
-        .objects<Event>(TEST_EVENTS)
+      return base
+        .events()
         .filter((e) => reason === undefined || e.reason === reason)
         .map((e) => `${e.reason ?? ''}: ${e.message ?? ''}`);
     },
     pods(namespace = 'default') {
-      return fake.objects<Pod>(TEST_PODS, namespace);
+      return base.fake.objects<Pod>(TEST_PODS, namespace);
     },
-    async stop() {
-      abort.abort();
-      await running;
-      for (const r of recorders) r.shutdown();
-      await informers.shutdown();
-    },
+    stop: () => base.stop(),
   };
   await h.settle();
   return h;
@@ -136,5 +92,3 @@ export async function setPodPhase(h: Harness, namespace: string, name: string, p
 export async function finishDeletion(h: Harness, namespace: string, name: string): Promise<void> {
   await h.client.resource<Pod>(TEST_PODS).namespace(namespace).delete(name, { gracePeriodSeconds: 0 });
 }
-
-export const defaultNamespace = (name = 'default'): KubeObject => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name }, spec: { finalizers: ['kubernetes'] }, status: { phase: 'Active' } });
