@@ -62,11 +62,15 @@ function metadataOnly(snap: Snapshot): Snapshot {
  *  - A snapshot file is durable before the WAL marker that refers to it. On open, the WAL's last
  *    marker names the snapshot to load; snapshot files newer than it were never recorded (the crash
  *    came between the two writes), were never acknowledged, and are set aside (`.unrecorded`).
- *  - Disk-changing operations run one at a time, in call order, whichever caller they come from
- *    (the driver's persistReady, the application's createSnapshot/compact).
+ *  - Disk-changing operations take effect in call order, whichever caller they come from (the
+ *    driver's persistReady, the application's createSnapshot/compact), and the memory mirror is
+ *    updated in that order too. persistReady hands its records to the WAL at once when nothing
+ *    queued before it writes later (so consecutive Readys share the WAL's group commit).
  */
 export class DiskStorage implements Storage, ReadyPersister {
   private queue: Promise<unknown> = Promise.resolve();
+  /** Queued operations that write the WAL when their turn comes (see lateWrite). */
+  private lateWriters = 0;
   /** The data snapshot() last read (or open() loaded), while something else still holds it. */
   private cached: { index: number; data: WeakRef<Uint8Array> } | undefined;
 
@@ -173,8 +177,19 @@ export class DiskStorage implements Storage, ReadyPersister {
    * The caller may send rd.messages once this resolves.
    */
   persistReady(rd: Ready): Promise<void> {
-    return this.serial(async () => {
-      const snap = rd.snapshot !== undefined && !isEmptySnapshot(rd.snapshot) ? rd.snapshot : undefined;
+    const snap = rd.snapshot !== undefined && !isEmptySnapshot(rd.snapshot) ? rd.snapshot : undefined;
+    if (snap === undefined && this.lateWriters === 0) {
+      // Nothing queued here writes the WAL later than its call: hand the records to the WAL now,
+      // so that they join the WAL's group commit with Readys persisted while this one waits.
+      const saved = rd.hardState !== undefined || rd.entries.length > 0 ? this.wal.save(rd.hardState, rd.entries, { mustSync: rd.mustSync }) : undefined;
+      // Awaited below in turn; marked handled now so a failure is not reported before then.
+      saved?.catch(() => undefined);
+      return this.serial(async () => {
+        await saved;
+        applyReadyToMemory(this.memory, rd);
+      });
+    }
+    return this.lateWrite(async () => {
       if (snap !== undefined) {
         await this.snapshotter.save(snap);
         const marker = { index: snap.metadata.index, term: snap.metadata.term, replacesLog: true };
@@ -188,11 +203,26 @@ export class DiskStorage implements Storage, ReadyPersister {
   }
 
   /**
+   * Queues an operation that writes the WAL only when its turn comes. While one is queued,
+   * persistReady takes the same path, so WAL writes keep the order of the calls.
+   */
+  private lateWrite<T>(op: () => Promise<T>): Promise<T> {
+    this.lateWriters++;
+    return this.serial(async () => {
+      try {
+        return await op();
+      } finally {
+        this.lateWriters--;
+      }
+    });
+  }
+
+  /**
    * Records the application's state at `index` (applied, and still in the log) as the newest
    * snapshot: durable file, then WAL marker. The log is not compacted; call compact() for that.
    */
   createSnapshot(index: number, confState: ConfState, data: Uint8Array): Promise<Snapshot> {
-    return this.serial(async () => {
+    return this.lateWrite(async () => {
       const current = this.memory.snapshot().metadata.index;
       if (index <= current) throw new SnapshotOutOfDateError(index, current);
       const term = this.memory.term(index); // throws UnavailableError past the last index
@@ -211,7 +241,7 @@ export class DiskStorage implements Storage, ReadyPersister {
    * followers by passing less than its index) and deletes WAL segments the snapshot covers.
    */
   compact(compactIndex: number): Promise<void> {
-    return this.serial(async () => {
+    return this.lateWrite(async () => {
       this.memory.compact(compactIndex);
       await this.wal.releaseTo(this.memory.snapshot().metadata.index);
     });

@@ -1,4 +1,4 @@
-import { promises as fs } from 'node:fs';
+import { constants, promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { CorruptionError, deferred } from '@kubemu/base';
@@ -52,32 +52,93 @@ describe('Wal', () => {
     await again.wal.close();
   });
 
-  it('resolves save only after the fsync it needs, and skips fsync when not required', async () => {
+  it('resolves a synced save only once its write returned, and appends with O_DSYNC so that write is durable', async () => {
     const { wal } = await reopen(path.join(dir, 'wal'));
+    if (process.platform === 'linux') {
+      // The descriptor's open flags, as the kernel reports them: O_DSYNC makes every write durable.
+      const segment = path.join(dir, 'wal', wal.segmentNames()[0] as string);
+      let flags: number | undefined;
+      for (const fd of await fs.readdir('/proc/self/fd')) {
+        const target = await fs.readlink(`/proc/self/fd/${fd}`).catch(() => '');
+        if (target !== segment) continue;
+        const info = await fs.readFile(`/proc/self/fdinfo/${fd}`, 'utf8');
+        flags = parseInt(/^flags:\s+([0-7]+)/m.exec(info)?.[1] ?? '0', 8);
+      }
+      expect(flags).toBeDefined();
+      expect((flags ?? 0) & constants.O_DSYNC).toBe(constants.O_DSYNC);
+    }
     const probe = await fs.open(path.join(dir, 'probe'), 'w');
-    const proto = Object.getPrototypeOf(probe) as { datasync(): Promise<void> };
+    const proto = Object.getPrototypeOf(probe) as { write(...args: unknown[]): Promise<unknown> };
     await probe.close();
-    const original = proto.datasync;
+    const original = proto.write;
     const gate = deferred<void>();
     const events: string[] = [];
-    const spy = jest.spyOn(proto, 'datasync').mockImplementation(async function (this: unknown) {
-      events.push('sync-start');
+    jest.spyOn(proto, 'write').mockImplementation(async function (this: unknown, ...args: unknown[]) {
+      events.push('write-start');
       await gate.promise;
-      await original.call(this);
-      events.push('sync-done');
+      const r = await original.apply(this, args);
+      events.push('write-done');
+      return r;
     });
-
     const saved = wal.save({ term: 1, vote: 1, commit: 0 }, [ent(1, 1)], { mustSync: true }).then(() => events.push('resolved'));
     await new Promise((r) => setTimeout(r, 20));
-    expect(events).toEqual(['sync-start']);
+    expect(events).toEqual(['write-start']);
     gate.resolve();
     await saved;
-    expect(events).toEqual(['sync-start', 'sync-done', 'resolved']);
-
-    spy.mockClear();
-    await wal.save({ term: 1, vote: 1, commit: 1 }, [], { mustSync: false });
-    expect(spy).not.toHaveBeenCalled();
+    expect(events).toEqual(['write-start', 'write-done', 'resolved']);
     await wal.close();
+  });
+
+  it('keeps an unsynced save in memory and writes it ahead of the next synced one', async () => {
+    const { wal } = await reopen(path.join(dir, 'wal'));
+    await wal.save({ term: 1, vote: 1, commit: 0 }, [ent(1, 1), ent(2, 1)]);
+    const size = (await fs.stat(await lastSegment())).size;
+    await wal.save({ term: 1, vote: 1, commit: 2 }, [], { mustSync: false });
+    // Nothing written: a crash now loses the new commit index, which Raft recovers.
+    expect((await fs.stat(await lastSegment())).size).toBe(size);
+    await wal.save(undefined, [ent(3, 1)]);
+    const again = await reopen(path.join(dir, 'wal'));
+    expect(again.hardState).toEqual({ term: 1, vote: 1, commit: 2 });
+    expect(summary(again.entries)).toEqual(['1/1:e1', '2/1:e2', '3/1:e3']);
+    await again.wal.close();
+    await wal.close();
+  });
+
+  it('writes saves queued behind a write in flight together, in call order, and resolves each', async () => {
+    const { wal } = await reopen(path.join(dir, 'wal'));
+    const probe = await fs.open(path.join(dir, 'probe'), 'w');
+    const proto = Object.getPrototypeOf(probe) as { write(...args: unknown[]): Promise<unknown> };
+    await probe.close();
+    const original = proto.write;
+    const gate = deferred<void>();
+    const started = deferred<void>();
+    const write = jest.spyOn(proto, 'write').mockImplementation(async function (this: unknown, ...args: unknown[]) {
+      started.resolve();
+      await gate.promise;
+      return original.apply(this, args);
+    });
+    const first = wal.save({ term: 1, vote: 1, commit: 0 }, [ent(1, 1)]);
+    await started.promise;
+    // Queued while the first write is in flight: one write for the three of them.
+    const rest = [wal.save(undefined, [ent(2, 1), ent(3, 1)]), wal.save({ term: 2, vote: 0, commit: 1 }, [ent(3, 2, 'x3')]), wal.save(undefined, [ent(4, 2)])];
+    gate.resolve();
+    await Promise.all([first, ...rest]);
+    expect(write).toHaveBeenCalledTimes(2);
+    await wal.close();
+    const again = await reopen(path.join(dir, 'wal'));
+    expect(summary(again.entries)).toEqual(['1/1:e1', '2/1:e2', '3/2:x3', '4/2:e4']);
+    expect(again.hardState).toEqual({ term: 2, vote: 0, commit: 1 });
+    await again.wal.close();
+  });
+
+  it('writes an unsynced save on close', async () => {
+    const { wal } = await reopen(path.join(dir, 'wal'));
+    await wal.save({ term: 1, vote: 1, commit: 0 }, [ent(1, 1)]);
+    await wal.save({ term: 1, vote: 1, commit: 1 }, [], { mustSync: false });
+    await wal.close();
+    const again = await reopen(path.join(dir, 'wal'));
+    expect(again.hardState).toEqual({ term: 1, vote: 1, commit: 1 });
+    await again.wal.close();
   });
 
   it('replays an overwritten suffix: a later entry at index i truncates everything from i', async () => {

@@ -1,8 +1,8 @@
-import { promises as fs } from 'node:fs';
+import { constants as fsConstants, promises as fs } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import * as path from 'node:path';
-import { CorruptionError, KubemuError, silentLogger } from '@kubemu/base';
-import type { Logger } from '@kubemu/base';
+import { CorruptionError, KubemuError, deferred, silentLogger } from '@kubemu/base';
+import type { Deferred, Logger } from '@kubemu/base';
 import type { Entry, HardState } from './types';
 import { EMPTY_HARD_STATE } from './types';
 import { BinaryWriter } from './wal-codec';
@@ -26,9 +26,21 @@ import type { WalSnapshotMarker, WalState } from './wal-replay';
  *    (an upper bound: entries written in earlier segments and still live are all below it).
  *  - save() resolves only after its records are fsynced when mustSync is set: the caller may then
  *    send messages vouching for them.
+ *  - Group commit: saves made while earlier writes are in flight are written together, in call
+ *    order, with one write and one fsync. Records of saves without mustSync (hard-state changes a
+ *    crash may lose, such as a new commit index) stay in memory until the next synced save,
+ *    segment cut or close writes them ahead of its own, as etcd's WAL buffers them.
  */
 
 export const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024;
+
+/**
+ * The segment being appended to is opened with O_DSYNC where the platform has it: each write
+ * then returns only once its data is durable (what write plus fdatasync would give), in one
+ * system call and one trip through Node's thread pool instead of two. Without it, saves fsync.
+ */
+const DSYNC: number | undefined = fsConstants.O_DSYNC;
+const APPEND_FLAGS = fsConstants.O_RDWR | (DSYNC ?? 0);
 const SEGMENT_NAME = /^([0-9a-f]{16})-([0-9a-f]{16})\.wal$/;
 
 export interface WalOptions {
@@ -69,10 +81,23 @@ interface Segment {
   firstIndex: number;
 }
 
+/** Saves waiting for their turn in the queue; later saves join it until it starts. */
+interface SaveBatch {
+  chunks: Uint8Array[];
+  mustSync: boolean;
+  /** The WAL's bookkeeping for each save, applied in order once the records are written. */
+  updates: Array<() => void>;
+  done: Deferred<void>;
+}
+
 export class Wal {
   private queue: Promise<unknown> = Promise.resolve();
   private failure: unknown = undefined;
   private closed = false;
+  /** The queued batch that new saves join (undefined once it started, or after another operation was queued). */
+  private openBatch: SaveBatch | undefined;
+  /** Records of unsynced saves, not yet written (see the group-commit invariant). */
+  private unwritten: Uint8Array[] = [];
 
   private constructor(
     readonly dir: string,
@@ -130,7 +155,7 @@ export class Wal {
     const state = replay.finish();
     const lastIndex = state.entries[state.entries.length - 1]?.index ?? state.snapshot.index;
     const tail = segs[segs.length - 1] as Segment;
-    const file = await fs.open(path.join(dir, segmentName(tail)), 'r+');
+    const file = await fs.open(path.join(dir, segmentName(tail)), APPEND_FLAGS);
     const wal = new Wal(dir, segs, file, lastEnd, lastIndex, state.hardState, state.snapshot, segmentBytes, logger);
     return { wal, created: false, ...state };
   }
@@ -151,12 +176,22 @@ export class Wal {
     } catch (err) {
       return Promise.reject(err);
     }
+    if (this.closed) return Promise.reject(new WalClosedError(this.dir));
+    if (w.length === 0) return this.run(() => Promise.resolve());
     const hs = hardState === undefined ? undefined : { ...hardState };
     const last = entries[entries.length - 1];
-    return this.run(async () => {
-      if (w.length === 0) return;
-      await writeFully(this.file, w.finish(), this.pos);
-      this.pos += w.length;
+    let batch = this.openBatch;
+    if (batch === undefined) {
+      const b: SaveBatch = { chunks: [], mustSync: false, updates: [], done: deferred<void>() };
+      this.run(() => this.writeBatch(b)).then(
+        () => b.done.resolve(),
+        (err: unknown) => b.done.reject(err),
+      );
+      this.openBatch = batch = b;
+    }
+    batch.chunks.push(w.finish());
+    batch.mustSync ||= (opts.mustSync ?? true) || snap !== undefined;
+    batch.updates.push(() => {
       if (snap !== undefined) {
         this.snapshot = { index: snap.index, term: snap.term };
         // Without replacesLog the entries above the snapshot stay, so the last index stays too.
@@ -164,9 +199,8 @@ export class Wal {
       }
       if (last !== undefined) this.lastIndex = last.index;
       if (hs !== undefined) this.hardState = hs;
-      if ((opts.mustSync ?? true) || snap !== undefined) await this.file.datasync();
-      if (this.pos >= this.segmentBytes) await this.cut();
     });
+    return batch.done.promise;
   }
 
   /** Records that the log now starts after `marker` (a snapshot was saved); always fsynced. */
@@ -179,6 +213,7 @@ export class Wal {
    * the last snapshot marker written (what a snapshot does not cover must stay). Returns how many.
    */
   releaseTo(index: number): Promise<number> {
+    this.openBatch = undefined; // saves made after this call are written after it
     return this.run(async () => {
       const limit = Math.min(index, this.snapshot.index);
       // Segments 0..k may go when segment k+1 was created with the log ending at or below limit:
@@ -209,7 +244,34 @@ export class Wal {
       () => undefined,
       () => undefined,
     );
-    await this.file.close();
+    try {
+      if (this.failure === undefined) await this.writeUnwritten();
+    } finally {
+      await this.file.close();
+    }
+  }
+
+  /** One queued batch of saves: a single write (after any unwritten records) and one fsync if any save needs it. */
+  private async writeBatch(b: SaveBatch): Promise<void> {
+    if (this.openBatch === b) this.openBatch = undefined;
+    if (!b.mustSync) {
+      this.unwritten.push(...b.chunks);
+      for (const u of b.updates) u();
+      return;
+    }
+    this.unwritten.push(...b.chunks);
+    await this.writeUnwritten();
+    for (const u of b.updates) u();
+    if (DSYNC === undefined) await this.file.datasync();
+    if (this.pos >= this.segmentBytes) await this.cut();
+  }
+
+  private async writeUnwritten(): Promise<void> {
+    if (this.unwritten.length === 0) return;
+    const data = this.unwritten.length === 1 ? (this.unwritten[0] as Uint8Array) : Buffer.concat(this.unwritten);
+    this.unwritten = [];
+    await writeFully(this.file, data, this.pos);
+    this.pos += data.length;
   }
 
   /** Runs write operations one at a time, in call order; after one fails, refuses the rest. */
@@ -231,7 +293,8 @@ export class Wal {
   /** Starts a new segment once the current one is full. */
   private async cut(): Promise<void> {
     // The segment being left must be whole on disk: only the last segment may have a torn tail.
-    await this.file.datasync();
+    await this.writeUnwritten();
+    if (DSYNC === undefined) await this.file.datasync();
     const seg: Segment = { seq: (this.segs[this.segs.length - 1] as Segment).seq + 1, firstIndex: this.lastIndex + 1 };
     const { file, size } = await createSegment(this.dir, seg, this.snapshot, this.hardState);
     await this.file.close();
@@ -288,5 +351,5 @@ async function createSegment(
   for (const rec of records) writeRecord(w, rec);
   const file = path.join(dir, segmentName(seg));
   await writeFileAtomic(file, w.finish());
-  return { file: await fs.open(file, 'r+'), size: w.length };
+  return { file: await fs.open(file, APPEND_FLAGS), size: w.length };
 }
