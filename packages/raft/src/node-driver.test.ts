@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { RealClock, SeededRng, deferred } from '@kubemu/base';
+import type { Deferred } from '@kubemu/base';
 import { DiskStorage, MemoryPersister } from './disk-storage';
 import type { ReadyPersister } from './disk-storage';
 import { ProposalDroppedError } from './errors';
@@ -34,12 +35,11 @@ interface TestNode {
 
 async function startNode(
   id: NodeId,
-  net: InMemoryNetwork,
+  transport: Transport,
   storage: Storage & ReadyPersister,
   extra: { bootstrap: boolean; close?: () => Promise<void> },
 ): Promise<TestNode> {
   const applied: string[] = [];
-  const transport = net.transport(id);
   const driver = new RaftNodeDriver({
     raft: { id, electionTick: 10, heartbeatTick: 1, storage, rng: new SeededRng(id * 7919) },
     persister: storage,
@@ -136,6 +136,89 @@ describe('RaftNodeDriver', () => {
     expect(events).toEqual(['persist-start mustSync=true messages=2', 'persist-done', 'send MsgVote->2,MsgVote->3']);
   });
 
+  it('steps the proposals of one turn as one batch: a follower forwards them in one MsgProp, in order', async () => {
+    const net = new InMemoryNetwork();
+    const sent = new Map<NodeId, Message[]>();
+    const nodes: TestNode[] = [];
+    for (const id of PEERS) {
+      const inner = net.transport(id);
+      const recording: Transport = {
+        send: (ms) => {
+          sent.set(id, [...(sent.get(id) ?? []), ...ms]);
+          inner.send(ms);
+        },
+        onMessage: (h) => inner.onMessage(h),
+        close: () => inner.close(),
+      };
+      nodes.push(await startNode(id, recording, memoryStorage(), { bootstrap: true }));
+    }
+    cleanups.push(async () => {
+      for (const n of nodes) await n.close();
+    });
+    await waitFor('a leader', () => leaderOf(nodes) !== undefined);
+    const follower = nodes.find((n) => n !== leaderOf(nodes)) as TestNode;
+    const cmds = Array.from({ length: 20 }, (_, i) => `p${i}`);
+    await Promise.all(cmds.map((c) => follower.driver.propose(bytes(c))));
+    await waitFor('every node to apply the batch', () => nodes.every((n) => n.applied.length === cmds.length));
+    for (const n of nodes) expect(n.applied).toEqual(cmds);
+    const props = (sent.get(follower.id) ?? []).filter((m) => m.type === 'MsgProp');
+    expect(props.map((m) => m.entries.map(text))).toEqual([cmds]);
+  });
+
+  it('applies what is committed and takes the next Ready while a persist is in flight, and acknowledges only after it', async () => {
+    const net = new InMemoryNetwork();
+    const nodes: TestNode[] = [];
+    // The follower's disk: when closed, persists wait for it to open again.
+    let gate: Deferred<void> | undefined;
+    const memory = new MemoryPersister();
+    const slowDisk = Object.assign(memory.storage, {
+      persistReady: async (rd: Ready) => {
+        if (gate !== undefined) await gate.promise;
+        await memory.persistReady(rd);
+      },
+    });
+    const sentBySlow: Message[] = [];
+    for (const id of PEERS) {
+      const storage = id === 3 ? slowDisk : memoryStorage();
+      const inner = net.transport(id);
+      const transport: Transport = {
+        send: (ms) => {
+          if (id === 3) sentBySlow.push(...ms);
+          inner.send(ms);
+        },
+        onMessage: (h) => inner.onMessage(h),
+        close: () => inner.close(),
+      };
+      nodes.push(await startNode(id, transport, storage, { bootstrap: true }));
+    }
+    cleanups.push(async () => {
+      gate?.resolve();
+      for (const n of nodes) await n.close();
+    });
+    const slow = nodes[2] as TestNode;
+    await waitFor('a leader other than the slow node', () => leaderOf(nodes) !== undefined);
+    if (leaderOf(nodes) === slow) {
+      slow.driver.transferLeadership(1);
+      await waitFor('node 1 to lead', () => nodes[0]?.driver.status().softState.raftState === 'Leader');
+    }
+    const leader = leaderOf(nodes) as TestNode;
+    await proposeAll(leader, ['warm-up']);
+    await waitFor('warm-up applied everywhere', () => nodes.every((n) => n.applied.length === 1));
+
+    gate = deferred<void>();
+    const acksBefore = sentBySlow.filter((m) => m.type === 'MsgAppResp').length;
+    await proposeAll(leader, ['x']);
+    // The leader commits with the other follower; the slow node hears of the commit and applies
+    // x, though its own write of x has not finished.
+    await waitFor('the slow node to apply x', () => slow.applied.length === 2);
+    expect(slow.applied).toEqual(['warm-up', 'x']);
+    expect(sentBySlow.filter((m) => m.type === 'MsgAppResp').length).toBe(acksBefore);
+    gate.resolve();
+    gate = undefined;
+    await waitFor('the leader to see the slow node caught up', () => (leader.driver.status().progress?.get(slow.id)?.match ?? 0) >= leader.driver.status().hardState.commit);
+    expect(sentBySlow.filter((m) => m.type === 'MsgAppResp').length).toBeGreaterThan(acksBefore);
+  });
+
   it('rejects a proposal the core drops, and everything once stopped', async () => {
     const net = new InMemoryNetwork();
     const memory = new MemoryPersister();
@@ -161,7 +244,7 @@ describe('RaftNodeDriver', () => {
     const nodes: TestNode[] = [];
     for (const id of PEERS) {
       const storage = await open(id);
-      nodes.push(await startNode(id, net, storage, { bootstrap: true, close: () => storage.close() }));
+      nodes.push(await startNode(id, net.transport(id), storage, { bootstrap: true, close: () => storage.close() }));
     }
     cleanups.push(async () => {
       for (const n of nodes) await n.close();
@@ -193,7 +276,7 @@ describe('RaftNodeDriver', () => {
     // While it is down the others keep committing; restarted, it replays and catches up.
     const second = Array.from({ length: 10 }, (_, i) => `more-${i}`);
     await proposeAll(leader, second);
-    const restarted = await startNode(victim.id, net, reopened, { bootstrap: true, close: () => reopened.close() });
+    const restarted = await startNode(victim.id, net.transport(victim.id), reopened, { bootstrap: true, close: () => reopened.close() });
     nodes[victimIdx] = restarted;
     await waitFor('the restarted node to catch up', () => restarted.applied.length === first.length + second.length);
     expect(restarted.applied).toEqual([...first, ...second]);
@@ -202,7 +285,7 @@ describe('RaftNodeDriver', () => {
   it('elects a new leader when the leader is cut off, and the old one rejoins', async () => {
     const net = new InMemoryNetwork();
     const nodes: TestNode[] = [];
-    for (const id of PEERS) nodes.push(await startNode(id, net, memoryStorage(), { bootstrap: true }));
+    for (const id of PEERS) nodes.push(await startNode(id, net.transport(id), memoryStorage(), { bootstrap: true }));
     cleanups.push(async () => {
       for (const n of nodes) await n.close();
     });
@@ -232,7 +315,7 @@ describe('RaftNodeDriver', () => {
     for (const id of PEERS) {
       const storage = await open(id);
       disks.set(id, storage);
-      nodes.push(await startNode(id, net, storage, { bootstrap: true, close: () => storage.close() }));
+      nodes.push(await startNode(id, net.transport(id), storage, { bootstrap: true, close: () => storage.close() }));
     }
     cleanups.push(async () => {
       for (const n of nodes) await n.close();
@@ -257,7 +340,7 @@ describe('RaftNodeDriver', () => {
 
     // The laggard's log ends where the leader's now begins after a gap: only a snapshot helps.
     const reopened = await open(laggard.id);
-    const back = await startNode(laggard.id, net, reopened, { bootstrap: true, close: () => reopened.close() });
+    const back = await startNode(laggard.id, net.transport(laggard.id), reopened, { bootstrap: true, close: () => reopened.close() });
     nodes[laggardIdx] = back;
     await waitFor('the laggard to install the snapshot', () => back.applied.length === cmds.length);
     await proposeAll(leader, ['after-snapshot']);
@@ -268,7 +351,7 @@ describe('RaftNodeDriver', () => {
     // Restarted once more, it restores from its own snapshot file and replays the WAL after it.
     await back.close();
     const again = await open(laggard.id);
-    const third = await startNode(laggard.id, net, again, { bootstrap: true, close: () => again.close() });
+    const third = await startNode(laggard.id, net.transport(laggard.id), again, { bootstrap: true, close: () => again.close() });
     nodes[laggardIdx] = third;
     await waitFor('the restore from disk', () => third.applied.length === cmds.length + 1);
     expect(third.applied).toEqual([...cmds, 'after-snapshot']);

@@ -2,6 +2,7 @@ import { KubemuError, asError, deferred, silentLogger } from '@kubemu/base';
 import type { Clock, Deferred, Logger, Timer } from '@kubemu/base';
 import type { ReadyPersister } from './disk-storage';
 import { RawNode } from './raw-node';
+import { coalesceMessages } from './coalesce';
 import { ReadyOrder } from './ready-order';
 import type { RaftConfig, Status } from './raw-node';
 import type { Transport } from './transport';
@@ -43,19 +44,34 @@ export interface RaftNodeDriverOptions {
 
 type State = 'new' | 'running' | 'stopped' | 'failed';
 
+/** The core's default for RaftConfig.maxSizePerMsg (config.ts), which also bounds a proposal batch. */
+const DEFAULT_MAX_SIZE_PER_MSG = 1024 * 1024;
+
+/**
+ * Readys handed out at once while earlier ones are still being persisted. The storage writes
+ * the queued ones together, so this bounds memory when the disk stalls, not the fsync rate.
+ */
+const MAX_READYS_IN_FLIGHT = 32;
+
 /**
  * Runs a RawNode: ticks it on a clock, steps what the transport delivers, and handles its Readys.
  *
  * Invariants:
- *  - One Ready at a time, each handled in order: the leader's replication messages of its term
- *    (ReadyOrder), then persist (awaited, fsynced when mustSync), THEN every other message,
- *    then apply, then advance. A vote or an acknowledgement must never precede the state it
- *    vouches for: a peer never hears of state a crash could take back. A leader's MsgApp
+ *  - Readys are taken as soon as the core has them, without waiting for earlier ones to be
+ *    durable (up to MAX_READYS_IN_FLIGHT), and each is handled in this order: the leader's
+ *    replication messages of its term leave at once (ReadyOrder); the persist is queued behind
+ *    the earlier Readys' (the storage writes in call order, and writes queued together share an
+ *    fsync); committed entries are applied at once, after the earlier Readys' (they are durable
+ *    on a quorum, and etcd too applies them in parallel with its own WAL write; a snapshot waits
+ *    for its own persist); THEN, once persisted and applied and in Ready order, every other
+ *    message leaves and advance() runs. A vote or an acknowledgement never precedes the state
+ *    it vouches for: a peer never hears of state a crash could take back. A leader's MsgApp
  *    vouches for nothing durable on the leader (its own copy counts toward commitment only
  *    after advance), so it goes out while the leader's write is in flight (thesis §10.2.1).
  *  - advance(rd) is called only after rd was persisted: it tells the core rd.entries are durable.
- *  - Nothing is re-entrant: ticks, messages and proposals that arrive while a Ready is in flight
- *    only change the core, and the loop picks their output up in its next iteration.
+ *  - Nothing is re-entrant: ticks, messages and proposals that arrive while the loop runs only
+ *    change the core, and the loop picks their output up before it stops; one that arrives
+ *    later schedules it. Proposals are stepped in batches, just before a Ready is taken.
  *  - Any failure to persist or apply is fatal (crash-only): the driver stops and reports it,
  *    and the process is expected to restart and replay from disk.
  */
@@ -67,11 +83,18 @@ export class RaftNodeDriver {
   private ticker: Timer | undefined;
   private loopRunning = false;
   private loopScheduled = false;
-  private loopDone: Promise<void> = Promise.resolve();
+  /** Readys handed out and not finished yet (see handle). */
+  private inflight = 0;
+  /** The applies of the Readys in flight, chained in Ready order. */
+  private applying: Promise<void> = Promise.resolve();
+  /** The finishing steps of the Readys in flight, chained in Ready order. */
+  private finishing: Promise<void> = Promise.resolve();
   private applied: number;
   private lead: NodeId = 0;
   private readonly reads = new Map<string, Array<Deferred<number>>>();
   private appliedWaiters: Array<{ index: number; done: Deferred<void> }> = [];
+  /** Proposals not yet stepped: the loop steps them as one batch per Ready (see propose). */
+  private proposals: Array<{ data: Uint8Array; done: Deferred<void> }> = [];
   private readonly leaderHandlers: Array<(lead: NodeId, term: number) => void> = [];
   private readonly applyHandlers: Array<(entries: Entry[], snapshot: Snapshot | undefined) => void> = [];
   private readonly confChangeHandlers: Array<(cc: ConfChange, cs: ConfState) => void> = [];
@@ -112,23 +135,34 @@ export class RaftNodeDriver {
   }
 
   /**
-   * Stops ticking and handling; waits for the Ready in flight to be persisted. Idempotent.
-   * Do not await it from inside `apply` (the loop it waits for is the one calling apply).
+   * Stops ticking and handling; waits for the Readys in flight to be persisted. Idempotent.
+   * Do not await it from inside `apply` (it waits for the applies in flight, that one included).
    * It closes neither the transport nor the storage: whoever opened them closes them.
    */
   async stop(): Promise<void> {
     if (this.state === 'new' || this.state === 'running') this.state = 'stopped';
     this.ticker?.cancel();
-    await this.loopDone;
+    await this.finishing;
     this.rejectWaiters(new NodeStoppedError('stopped'));
   }
 
-  /** Resolves once the core accepted the proposal (not once it commits: watch apply for that). */
+  /**
+   * Resolves once the core accepted the proposal (not once it commits: watch apply for that).
+   * Proposals made in the same turn (or while a Ready is being handled) are stepped together as
+   * one MsgProp just before the next Ready is taken: one append and one MsgApp per follower for
+   * all of them, instead of one each. Their order is kept.
+   */
   propose(data: Uint8Array): Promise<void> {
-    return this.submit(() => this.raw.propose(data));
+    if (this.state !== 'running') return Promise.reject(this.notRunning());
+    const done = deferred<void>();
+    this.proposals.push({ data, done });
+    this.schedule();
+    return done.promise;
   }
 
   proposeConfChange(cc: ConfChange): Promise<void> {
+    // Proposals made before this one are appended before it.
+    this.flushProposals();
     return this.submit(() => this.raw.proposeConfChange(cc));
   }
 
@@ -245,35 +279,94 @@ export class RaftNodeDriver {
     this.loopScheduled = true;
     setImmediate(() => {
       this.loopScheduled = false;
-      if (this.loopRunning || this.state !== 'running') return;
-      this.loopRunning = true;
-      this.loopDone = this.loop().catch((err: unknown) => this.fail(asError(err)));
+      this.loop();
     });
   }
 
-  private async loop(): Promise<void> {
-    try {
-      while (this.state === 'running' && this.raw.hasReady()) {
-        const rd = this.raw.ready();
-        const { early, late } = this.order.split(rd);
-        // Overlap the leader's fsync with the followers' (see ReadyOrder for why this is safe).
-        this.send(early);
-        await this.opts.persister.persistReady(rd);
-        // Stopped while persisting: what is durable stays, the rest is redone after a restart.
-        if (this.state !== 'running') return;
-        if (rd.softState !== undefined) this.noteLeader(rd.softState.lead);
-        this.send(late);
-        await this.applyReady(rd);
-        this.raw.advance(rd);
-        this.answerReads(rd.readStates);
+  /** Steps the queued proposals, in batches of at most maxSizePerMsg bytes (one MsgProp each). */
+  private flushProposals(): void {
+    if (this.proposals.length === 0) return;
+    const queued = this.proposals;
+    this.proposals = [];
+    const limit = this.opts.raft.maxSizePerMsg ?? DEFAULT_MAX_SIZE_PER_MSG;
+    for (let i = 0; i < queued.length; ) {
+      let bytes = 0;
+      let j = i;
+      do bytes += (queued[j++] as (typeof queued)[number]).data.length;
+      while (j < queued.length && bytes + (queued[j] as (typeof queued)[number]).data.length <= limit);
+      const batch = queued.slice(i, j);
+      const err = this.raw.proposeBatch(batch.map((p) => p.data));
+      for (const p of batch) {
+        if (err === null) p.done.resolve();
+        else p.done.reject(err);
       }
+      i = j;
+    }
+  }
+
+  /** Takes every Ready the core has (within the in-flight bound) and starts handling each. */
+  private loop(): void {
+    if (this.loopRunning) return;
+    this.loopRunning = true;
+    try {
+      while (this.state === 'running') {
+        this.flushProposals();
+        // Cleared in the same turn as the last hasReady() check, so no wake-up can be lost: a
+        // Ready in flight schedules the loop again when it finishes.
+        if (this.inflight >= MAX_READYS_IN_FLIGHT || !this.raw.hasReady()) return;
+        this.handle(this.raw.ready());
+      }
+    } catch (err) {
+      this.fail(asError(err));
     } finally {
-      // Cleared in the same turn as the last hasReady() check, so no wake-up can be lost.
       this.loopRunning = false;
     }
   }
 
-  private send(messages: Message[]): void {
+  /**
+   * Starts handling one Ready without waiting for the ones before it to be durable:
+   *  - the leader's replication messages leave now (ReadyOrder);
+   *  - the persist is queued behind the previous Readys' (the storage writes in call order, and
+   *    Readys queued together share one write and fsync);
+   *  - committed entries are applied now, after the previous Readys' entries: they are durable
+   *    on a quorum, whether or not this member's own copy is yet (etcd applies them in parallel
+   *    with its WAL write too). A snapshot is applied only once it is durable here;
+   *  - read states are answered now: they depend on the leader's confirmation, not on this disk;
+   *  - once persisted and applied, in Ready order: the other messages leave and advance() runs.
+   */
+  private handle(rd: Ready): void {
+    const { early, late } = this.order.split(rd);
+    if (rd.softState !== undefined) this.noteLeader(rd.softState.lead);
+    this.send(early);
+    const persisted = this.opts.persister.persistReady(rd);
+    // Awaited in turn below; marked handled now so a failure is not reported before then.
+    persisted.catch(() => undefined);
+    const restores = rd.snapshot !== undefined && !isEmptySnapshot(rd.snapshot);
+    const applied = this.applying.then(async () => {
+      if (restores) await persisted;
+      if (this.state === 'running') await this.applyReady(rd);
+    });
+    this.applying = applied.catch(() => undefined);
+    this.answerReads(rd.readStates);
+    this.inflight++;
+    this.finishing = this.finishing
+      .then(() => Promise.all([persisted, applied]))
+      .then(() => {
+        this.inflight--;
+        // Stopped meanwhile: what is durable stays, the rest is redone after a restart.
+        if (this.state !== 'running') return;
+        this.send(late);
+        this.raw.advance(rd);
+        this.schedule();
+      })
+      .catch((err: unknown) => {
+        this.inflight--;
+        this.fail(asError(err));
+      });
+  }
+
+  private send(batch: Message[]): void {
+    const messages = coalesceMessages(batch, this.opts.raft.maxSizePerMsg ?? DEFAULT_MAX_SIZE_PER_MSG);
     if (messages.length === 0) return;
     this.opts.transport.send(messages);
     // The transport took the snapshot; a lost one is found out when the follower does not catch
@@ -294,7 +387,10 @@ export class RaftNodeDriver {
     }
     if (snap !== undefined) this.applied = Math.max(this.applied, snap.metadata.index);
     const last = ents[ents.length - 1];
-    if (last !== undefined) this.applied = Math.max(this.applied, last.index);
+    if (last !== undefined) {
+      this.applied = Math.max(this.applied, last.index);
+      this.raw.appliedTo(last.index);
+    }
     this.notify(this.applyHandlers, (h) => h(ents, snap));
     const ready = this.appliedWaiters.filter((w) => w.index <= this.applied);
     this.appliedWaiters = this.appliedWaiters.filter((w) => w.index > this.applied);
@@ -334,6 +430,8 @@ export class RaftNodeDriver {
     this.reads.clear();
     for (const w of this.appliedWaiters) w.done.reject(err);
     this.appliedWaiters = [];
+    for (const p of this.proposals) p.done.reject(err);
+    this.proposals = [];
   }
 
   private notRunning(): NodeStoppedError {
@@ -351,3 +449,4 @@ export class RaftNodeDriver {
     }
   }
 }
+

@@ -82,6 +82,16 @@ describe('ReadyOrder: which messages may precede the persist', () => {
     expect(late).toEqual([readResp]);
   });
 
+  it("sends requests forwarded for a client early from any node: they vouch for nothing of the node's state", () => {
+    const order = new ReadyOrder(2, 'Follower', 2);
+    const prop = message({ type: 'MsgProp', from: 2, to: 1, entries: [{ index: 0, term: 0, type: 'Normal', data: new Uint8Array([1]) }] });
+    const read = message({ type: 'MsgReadIndex', from: 2, to: 1 });
+    const ack = message({ type: 'MsgAppResp', from: 2, to: 1, term: 2, index: 7 });
+    const { early, late } = order.split(rd([ack, prop, read], { hardState: { term: 2, vote: 1, commit: 5 } }));
+    expect(early).toEqual([prop, read]);
+    expect(late).toEqual([ack]);
+  });
+
   it('holds back votes, acknowledgements and anything from a non-leader or an older term', () => {
     const order = new ReadyOrder(1, 'Leader', 2);
     const stale = message({ type: 'MsgApp', from: 1, to: 2, term: 1 });

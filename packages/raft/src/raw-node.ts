@@ -99,8 +99,18 @@ export class RawNode {
    * the outcome by seeing the entry among committed entries (a leader change may still lose it).
    */
   propose(data: Uint8Array): ProposalDroppedError | null {
+    return this.proposeBatch([data]);
+  }
+
+  /**
+   * Proposes several commands as one MsgProp: they are appended in this order, and a follower
+   * forwards them to the leader in one message. All are accepted or all are dropped.
+   */
+  proposeBatch(data: readonly Uint8Array[]): ProposalDroppedError | null {
+    if (data.length === 0) return null;
     const r = this.raft;
-    return r.step(message({ type: 'MsgProp', from: r.id, entries: [{ term: 0, index: 0, type: 'Normal', data }] }));
+    const entries: Entry[] = data.map((d) => ({ term: 0, index: 0, type: 'Normal', data: d }));
+    return r.step(message({ type: 'MsgProp', from: r.id, entries }));
   }
 
   /** Proposes a single-server change; dropped while another is pending (see errors.ts). */
@@ -146,8 +156,9 @@ export class RawNode {
     const committedEntries = log.nextCommittedEntries();
     const snapshot = log.nextUnstableSnapshot();
     // Committed entries may include entries of `entries` (a follower learns commit together
-    // with the entries). That is fine because the driver persists before it applies. A leader
-    // never commits entries it has not persisted: its own copy counts only after advance().
+    // with the entries). They may be applied before this node's copy is durable: committed
+    // means durable on a quorum, and applied state is rebuilt from the log after a crash. A
+    // leader never commits entries it has not persisted: its own copy counts only after advance().
     const rd: Ready = { readStates: r.readStates, entries, committedEntries, messages: r.msgs, mustSync: false };
     const ss = r.softState();
     if (!softStateEqual(ss, this.prevSoftState)) {
@@ -200,10 +211,21 @@ export class RawNode {
     if (rd.snapshot !== undefined) log.stableSnapTo(rd.snapshot.metadata.index);
     const lastCommitted = rd.committedEntries[rd.committedEntries.length - 1];
     if (lastCommitted !== undefined) {
-      log.appliedTo(lastCommitted.index);
+      if (lastCommitted.index > log.applied) log.appliedTo(lastCommitted.index);
     } else if (rd.snapshot !== undefined && rd.snapshot.metadata.index > log.applied) {
       log.appliedTo(rd.snapshot.metadata.index);
     }
+  }
+
+  /**
+   * The application applied the committed entries handed out in Readys up to `index`.
+   * advance() reports this as well; a driver that applies a Ready's committed entries before
+   * the Ready (or an earlier one) is durable reports it here first, so that the core does not
+   * hold back a configuration change or a campaign behind entries that are already applied.
+   */
+  appliedTo(index: number): void {
+    const log = this.raft.raftLog;
+    if (index > log.applied) log.appliedTo(index);
   }
 
   /** Asks the leader to hand leadership to `transferee` (thesis §3.10). */

@@ -15,6 +15,9 @@ import type { Message, NodeId, Ready, StateType } from './types';
  * sent by the leader in the term it was leading when the Ready was produced may go out first,
  * and the leader's fsync overlaps the followers' instead of preceding it. If the leader crashes
  * before its write completes it loses those entries, but nobody has counted them for it.
+ *
+ * Requests a node forwards to the leader for a client (MsgProp, MsgReadIndex, MsgTransferLeader)
+ * vouch for nothing at all and leave early from any node.
  */
 export class ReadyOrder {
   private state: StateType;
@@ -45,6 +48,9 @@ export class ReadyOrder {
   }
 
   private mayPrecedePersist(m: Message): boolean {
+    // Requests forwarded on a client's behalf (a proposal, a read, a transfer) carry nothing of
+    // this node's state: held back, they would only wait for a write they have nothing to do with.
+    if (m.type === 'MsgProp' || m.type === 'MsgReadIndex' || m.type === 'MsgTransferLeader') return true;
     if (this.state !== 'Leader' || m.from !== this.self || m.term !== this.term) return false;
     return m.type === 'MsgApp' || m.type === 'MsgHeartbeat' || m.type === 'MsgSnap' || m.type === 'MsgTimeoutNow';
   }

@@ -117,8 +117,11 @@ export type SnapshotStatus = 'finish' | 'failure';
  *     the one exception: a leader's MsgApp/MsgHeartbeat/MsgSnap/MsgTimeoutNow of its current term
  *     may be sent before step 1 completes (thesis §10.2.1; ReadyOrder splits them out), because
  *     the leader counts its own copy of an entry toward commitment only at advance;
- *  3. apply `snapshot` (if any), then `committedEntries`, in order;
+ *  3. apply `snapshot` (if any, once step 1 wrote it), then `committedEntries`, in order; the
+ *     committed entries may be applied while step 1 is in flight (they are durable on a quorum);
  *  4. call advance(rd), which also acknowledges `entries` as durable, so only after step 1.
+ * A driver may take the next Ready before advancing this one (its writes must then reach the
+ * disk in Ready order, and advance is called in Ready order).
  */
 export interface Ready {
   /** Present only when it changed since the last Ready. */
