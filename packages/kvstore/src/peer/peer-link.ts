@@ -1,10 +1,11 @@
 /**
- * The one outgoing connection to one peer. Raft messages are queued by send() and written by a
- * flush on the next event-loop turn, all of them in one RAFT frame and one socket write
- * (pipelined: no waiting for the peer between frames; batched: one write per turn).
+ * The one outgoing connection to one peer. The Raft messages of one send() call (the driver hands
+ * over a Ready's messages in one call) are written at once, in one RAFT frame and one socket
+ * write: pipelined (no waiting for the peer between frames) and batched, without the extra
+ * event-loop turn a deferred flush would add to every hop of the commit path.
  *
  * Invariants:
- *  - enqueue() never blocks or throws. While the link is down, or while the socket holds more
+ *  - send() never blocks or throws. While the link is down, or while the socket holds more
  *    than maxBufferedBytes unsent, messages are dropped and the caller told (it reports the peer
  *    unreachable to Raft, which retries by probing).
  *  - A broken connection is redialled with exponential backoff; pending forwarded requests on
@@ -51,9 +52,6 @@ export class PeerLink {
   private socket: net.Socket | undefined;
   private connected = false;
   private closed = false;
-  private queue: Uint8Array[] = [];
-  private queuedSnapshots: NodeId[] = [];
-  private flushScheduled = false;
   private reconnectTimer: Timer | undefined;
   private stallTimer: Timer | undefined;
   private lastSendAt = 0;
@@ -73,19 +71,20 @@ export class PeerLink {
     return this.connected;
   }
 
-  /** Queues `m` for the next flush; false when it was dropped (link down or backed up). */
-  enqueue(m: Message): boolean {
+  /** Writes `messages` in one frame; false when they were dropped (link down or backed up). */
+  send(messages: readonly Message[]): boolean {
     const s = this.socket;
     if (!this.connected || s === undefined || s.writableLength > this.opts.maxBufferedBytes) {
-      if (m.type === 'MsgSnap') this.opts.onSnapshotStatus(m.to, 'failure');
+      for (const m of messages) if (m.type === 'MsgSnap') this.opts.onSnapshotStatus(m.to, 'failure');
       return false;
     }
-    this.queue.push(encodeMessage(m));
-    if (m.type === 'MsgSnap') this.queuedSnapshots.push(m.to);
-    if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      setImmediate(() => this.flush());
-    }
+    const snaps = messages.filter((m) => m.type === 'MsgSnap').map((m) => m.to);
+    this.lastSendAt = this.opts.clock.now();
+    // A snapshot goes in the same single frame as the rest: heartbeats sent with a large
+    // snapshot wait for it to be written (acceptable while snapshots are small).
+    s.write(encodeRaftFrame(messages.map(encodeMessage)), (err) => {
+      for (const to of snaps) this.opts.onSnapshotStatus(to, err === undefined || err === null ? 'finish' : 'failure');
+    });
     return true;
   }
 
@@ -117,27 +116,7 @@ export class PeerLink {
     this.reconnectTimer?.cancel();
     this.stallTimer?.cancel();
     this.socket?.destroy();
-    this.dropQueue();
-  }
-
-  private flush(): void {
-    this.flushScheduled = false;
-    const s = this.socket;
-    const batch = this.queue;
-    const snaps = this.queuedSnapshots;
-    this.queue = [];
-    this.queuedSnapshots = [];
-    if (batch.length === 0) return;
-    if (!this.connected || s === undefined) {
-      for (const to of snaps) this.opts.onSnapshotStatus(to, 'failure');
-      return;
-    }
-    this.lastSendAt = this.opts.clock.now();
-    // A snapshot goes in the same single frame as the rest: heartbeats queued behind a large
-    // snapshot wait for it to be written (acceptable while snapshots are small).
-    s.write(encodeRaftFrame(batch), (err) => {
-      for (const to of snaps) this.opts.onSnapshotStatus(to, err === undefined || err === null ? 'finish' : 'failure');
-    });
+    this.dropPending();
   }
 
   private dial(): void {
@@ -183,7 +162,7 @@ export class PeerLink {
       this.connected = false;
       if (this.socket === s) this.socket = undefined;
       if (wasConnected) this.logger.warn('peer: connection lost', { peer: this.opts.peerId.toString(16) });
-      this.dropQueue();
+      this.dropPending();
       if (this.closed) return;
       this.urlIndex++;
       this.reconnectTimer = this.opts.clock.setTimeout(() => this.dial(), this.backoff.next());
@@ -202,10 +181,7 @@ export class PeerLink {
     }, SILENCE_MS / 5);
   }
 
-  private dropQueue(): void {
-    for (const to of this.queuedSnapshots) this.opts.onSnapshotStatus(to, 'failure');
-    this.queue = [];
-    this.queuedSnapshots = [];
+  private dropPending(): void {
     for (const d of this.pending.values()) d.reject(new Error(`connection to peer ${this.opts.peerId.toString(16)} lost`));
     this.pending.clear();
   }

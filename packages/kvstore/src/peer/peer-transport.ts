@@ -130,18 +130,23 @@ export class PeerTransport implements Transport, PeerChannel {
     return new PeerTransport(opts, server, port);
   }
 
+  /** Writes the messages to each peer at once, in one frame per peer (see PeerLink.send). */
   send(messages: Message[]): void {
     if (this.closed) return;
-    const unreachable = new Set<NodeId>();
+    const byPeer = new Map<NodeId, Message[]>();
     for (const m of messages) {
-      const link = this.links.get(m.to);
+      const list = byPeer.get(m.to);
+      if (list === undefined) byPeer.set(m.to, [m]);
+      else list.push(m);
+    }
+    for (const [to, batch] of byPeer) {
+      const link = this.links.get(to);
       if (link === undefined) {
-        this.logger.debug('peer: message to an unknown member dropped', { to: m.to, type: m.type });
+        this.logger.debug('peer: messages to an unknown member dropped', { to, types: batch.map((m) => m.type) });
         continue;
       }
-      if (!link.enqueue(m)) unreachable.add(m.to);
+      if (!link.send(batch)) this.unreachableHandler(to);
     }
-    for (const id of unreachable) this.unreachableHandler(id);
   }
 
   onMessage(handler: (m: Message) => void): void {

@@ -30,6 +30,7 @@ import { decodeEntry, encodeEntry, requestSize } from './entry-codec';
 import { LEASE_KEEPALIVE, LEASE_TIME_TO_LIVE, MEMBER_ADD, MEMBER_PROMOTE, MEMBER_REMOVE, MEMBER_REMOVED, forwardToLeader } from './leader-forwarding';
 import { Membership } from './membership';
 import { MemberAttributesRecord } from './member-attributes';
+import { LinearizableReads } from './linearizable-reads';
 import { Proposals } from './proposals';
 import { SnapshotPolicy } from './snapshot-policy';
 import type { WatchableStateMachine } from './state-machine';
@@ -93,7 +94,7 @@ export class EtcdServer implements EtcdBackend {
   private readonly revoking = new Set<number>();
   private readonly requestTimeoutMs: number;
   private leaseTimer: Timer | undefined;
-  private readSeq = 0;
+  private readonly reads: LinearizableReads;
   private snapshotting = false;
   private readonly snapshots: SnapshotPolicy;
   /** State-machine snapshots restored from Raft (a follower catching up past the compacted log). */
@@ -141,6 +142,7 @@ export class EtcdServer implements EtcdBackend {
       apply: (entries, snap) => this.apply(entries, snap),
       logger: this.logger,
     });
+    this.reads = new LinearizableReads(this.memberId, this.driver, mapRaftError);
     this.driver.onLeaderChange((lead) => {
       if (lead === this.memberId) this.sm.promote(this.opts.clock.now(), electionTick * tickMs);
       else this.sm.demote();
@@ -211,9 +213,10 @@ export class EtcdServer implements EtcdBackend {
     // while committed configuration changes are unapplied (the bootstrap entries at first), so
     // wait for the committed log to be applied first.
     if (voters.length === 1 && voters[0] === server.memberId) {
-      await server.driver.waitApplied(server.driver.status().hardState.commit);
-      // The core learns what was applied in advance(), right after the apply step: one turn later.
-      await new Promise((resolve) => setImmediate(resolve));
+      const commit = server.driver.status().hardState.commit;
+      await server.driver.waitApplied(commit);
+      // The core learns what was applied in advance(), once the Ready is also durable: a few turns later.
+      while (server.driver.status().applied < commit && server.driver.error() === undefined) await new Promise((resolve) => setImmediate(resolve));
       server.driver.campaign();
     }
     server.leaseTimer = opts.clock.setInterval(() => server.revokeExpiredLeases(), 500);
@@ -372,15 +375,8 @@ export class EtcdServer implements EtcdBackend {
     return done;
   }
 
-  private async linearizableBarrier(): Promise<void> {
-    const ctx = Buffer.alloc(16);
-    ctx.writeDoubleBE(this.memberId, 0);
-    ctx.writeDoubleBE(++this.readSeq, 8);
-    try {
-      await this.driver.waitApplied(await this.driver.readIndex(ctx));
-    } catch (err) {
-      throw mapRaftError(err);
-    }
+  private linearizableBarrier(): Promise<void> {
+    return this.reads.wait();
   }
 
   /** The driver's apply step: a snapshot replaces the state, then entries apply in log order. */
