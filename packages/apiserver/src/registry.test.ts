@@ -167,3 +167,17 @@ test('watch: from a resourceVersion, with a label selector turning into DELETED'
   ctrl.abort();
   expect(lines.map((l) => [l.type, l.object.metadata.name])).toEqual([['ADDED', 'w'], ['MODIFIED', 'w'], ['DELETED', 'w']]);
 });
+
+test('a Job gets a selector on its uid and the matching template labels', async () => {
+  const job = {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: { name: 'pi' },
+    spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'pi', image: 'perl' }] } } },
+  };
+  const r = await api.request('POST', '/apis/batch/v1/namespaces/default/jobs', job);
+  expect(r.status).toBe(201);
+  const uid = r.body.metadata.uid;
+  expect(r.body.spec.selector).toEqual({ matchLabels: { 'batch.kubernetes.io/controller-uid': uid } });
+  expect(r.body.spec.template.metadata.labels).toMatchObject({ 'batch.kubernetes.io/job-name': 'pi', 'controller-uid': uid });
+});

@@ -41,6 +41,7 @@ export function strategyFor(info: ResourceInfo): Strategy {
       } else if (hasStatus && !KEEPS_STATUS_ON_CREATE.has(gr)) {
         obj.status = {};
       }
+      if (gr === 'batch/jobs') generateJobSelector(obj);
     },
   };
 }
@@ -49,4 +50,20 @@ export function strategyFor(info: ResourceInfo): Strategy {
 export function specOf(obj: KubeObject): Record<string, unknown> {
   const { metadata: _m, status: _s, apiVersion: _a, kind: _k, ...rest } = obj;
   return rest;
+}
+
+/**
+ * A Job without spec.manualSelector gets a selector on its own uid, and its pod template the labels
+ * that selector needs (kube-apiserver's job strategy does this at create, so that two Jobs' pods can
+ * never be confused).
+ */
+function generateJobSelector(obj: KubeObject): void {
+  const spec = (obj.spec ?? (obj.spec = {})) as { manualSelector?: boolean; selector?: unknown; template?: { metadata?: { labels?: Record<string, string> } } };
+  if (spec.manualSelector === true) return;
+  const uid = obj.metadata?.uid ?? '';
+  const name = obj.metadata?.name ?? '';
+  spec.selector = { matchLabels: { 'batch.kubernetes.io/controller-uid': uid } };
+  const template = (spec.template ??= {});
+  const meta = (template.metadata ??= {});
+  meta.labels = { ...(meta.labels ?? {}), 'batch.kubernetes.io/controller-uid': uid, 'batch.kubernetes.io/job-name': name, 'controller-uid': uid, 'job-name': name };
 }
