@@ -232,9 +232,7 @@ export class Scheduler {
     const now = this.o.clock.now();
     this.metrics.scheduleAttempts.add(labels);
     this.metrics.attemptDuration.observe(labels, (now - start) / 1000);
-    if (result === 'scheduled' && q?.initialAttemptTimestamp !== undefined) {
-      this.metrics.e2eDuration.observe({ attempts: String(q.attempts) }, (now - q.initialAttemptTimestamp) / 1000);
-    }
+    if (result === 'scheduled' && q !== undefined) this.metrics.e2eDuration.observe({ attempts: String(q.attempts) }, (now - q.enqueuedAt) / 1000);
   }
 
   private acquireBindingSlot(): Promise<void> {

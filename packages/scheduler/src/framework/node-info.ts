@@ -25,6 +25,9 @@ export class NodeInfo {
   allowedPods = 0;
   readonly usedPorts: HostPort[] = [];
   generation = nextGeneration();
+  /** Values derived from this node's pods, valid for `memoGeneration` only. */
+  private memo: Map<string, unknown> | undefined;
+  private memoGeneration = -1;
 
   constructor(readonly name: string, node?: Node) {
     if (node !== undefined) this.setNode(node);
@@ -72,6 +75,21 @@ export class NodeInfo {
     }
     this.generation = nextGeneration();
     return true;
+  }
+
+  /**
+   * A value computed from this node (e.g. how many of its pods a selector matches), kept until the
+   * node changes: every change bumps `generation`, which drops all memoised values at once.
+   */
+  cached<T>(key: string, compute: (node: NodeInfo) => T): T {
+    if (this.memo === undefined || this.memoGeneration !== this.generation) {
+      this.memo = new Map();
+      this.memoGeneration = this.generation;
+    }
+    if (this.memo.has(key)) return this.memo.get(key) as T;
+    const value = compute(this);
+    this.memo.set(key, value);
+    return value;
   }
 
   /** Whether a wanted host port collides with one in use (0.0.0.0 collides with every address). */

@@ -20,6 +20,8 @@ export interface QueuedPodInfo {
   timestamp: number;
   /** Arrival order, breaking ties between equal timestamps (first come, first served). */
   seq: number;
+  /** Clock time the pod first entered the queue (the start of kube-scheduler's scheduling SLI). */
+  enqueuedAt: number;
   /** Scheduling attempts so far. */
   attempts: number;
   /** Clock time of the first attempt, for the end-to-end scheduling latency. */
@@ -266,7 +268,8 @@ export class SchedulingQueue {
   }
 
   private newQueued(pod: Pod): QueuedPodInfo {
-    return { podInfo: newPodInfo(pod), timestamp: this.opts.clock.now(), seq: this.seq++, attempts: 0, unschedulablePlugins: new Set(), backoffExpiry: 0 };
+    const now = this.opts.clock.now();
+    return { podInfo: newPodInfo(pod), timestamp: now, enqueuedAt: now, seq: this.seq++, attempts: 0, unschedulablePlugins: new Set(), backoffExpiry: 0 };
   }
 
   private wake(): void {

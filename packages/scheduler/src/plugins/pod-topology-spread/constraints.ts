@@ -4,6 +4,7 @@
 import { selectorFromLabelSelector } from '@kubemu/api';
 import type { LabelSelector, Pod, Selector } from '@kubemu/api';
 import type { Handle } from '../../framework/interfaces';
+import type { NodeInfo } from '../../framework/node-info';
 import type { PodInfo } from '../../framework/pod-info';
 
 type SpreadConstraint = NonNullable<NonNullable<Pod['spec']>['topologySpreadConstraints']>[number];
@@ -15,6 +16,8 @@ export interface Constraint {
   maxSkew: number;
   topologyKey: string;
   selector: Selector;
+  /** Names the selector in NodeInfo memos (counts of matching pods per node). */
+  selectorKey: string;
   minDomains: number;
   /** Whether nodes the pod's node affinity/selector excludes are left out of the counts (default Honor). */
   honorNodeAffinity: boolean;
@@ -38,6 +41,7 @@ function parse(pod: Pod, c: SpreadConstraint): Constraint {
     topologyKey: c.topologyKey,
     // A constraint without a labelSelector selects no pods.
     selector: selectorFromLabelSelector(c.labelSelector == null && extra.length === 0 ? undefined : sel),
+    selectorKey: '',
     minDomains: c.minDomains ?? 1,
     honorNodeAffinity: (c.nodeAffinityPolicy ?? 'Honor') === 'Honor',
     honorNodeTaints: (c.nodeTaintsPolicy ?? 'Ignore') === 'Honor',
@@ -47,11 +51,11 @@ function parse(pod: Pod, c: SpreadConstraint): Constraint {
 /** The constraints with `when` (DoNotSchedule for Filter, ScheduleAnyway for Score). */
 export function constraintsFor(pod: PodInfo, when: 'DoNotSchedule' | 'ScheduleAnyway', handle: Handle): Constraints {
   const own = pod.pod.spec?.topologySpreadConstraints ?? [];
-  if (own.length > 0) return { list: own.filter((c) => c.whenUnsatisfiable === when).map((c) => parse(pod.pod, c)), explicit: true };
+  if (own.length > 0) return { list: own.filter((c) => c.whenUnsatisfiable === when).map((c) => keyed(pod, parse(pod.pod, c))), explicit: true };
   if (when === 'DoNotSchedule') return { list: [], explicit: false };
   const selector = handle.defaultSelector(pod);
   if (selector.isEmpty() || !selector.matches(pod.pod.metadata?.labels ?? undefined)) return { list: [], explicit: false };
-  const base = { selector, minDomains: 1, honorNodeAffinity: true, honorNodeTaints: false };
+  const base = keyed(pod, { selector, selectorKey: '', minDomains: 1, honorNodeAffinity: true, honorNodeTaints: false, maxSkew: 0, topologyKey: '' });
   return {
     list: [
       { ...base, maxSkew: 3, topologyKey: LABEL_HOSTNAME },
@@ -59,6 +63,16 @@ export function constraintsFor(pod: PodInfo, when: 'DoNotSchedule' | 'ScheduleAn
     ],
     explicit: false,
   };
+}
+
+function keyed<C extends Constraint>(pod: PodInfo, c: C): C {
+  c.selectorKey = `spread/${pod.pod.metadata?.namespace ?? ''}/${c.selector.toString()}`;
+  return c;
+}
+
+/** countMatching on one node, memoised on the node until its pods change. */
+export function nodeCount(node: NodeInfo, c: Constraint, ns: string): number {
+  return node.cached(c.selectorKey, (n) => countMatching(n.pods, c.selector, ns));
 }
 
 /** Pods in `ns` that are not terminating and that `selector` selects. */

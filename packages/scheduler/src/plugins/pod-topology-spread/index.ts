@@ -11,7 +11,7 @@ import type { PodInfo } from '../../framework/pod-info';
 import { skip, success, unresolvable, unschedulable } from '../../framework/status';
 import { firstUntolerated } from '../../framework/taints';
 import { pairKey } from '../inter-pod-affinity/topology-counts';
-import { LABEL_HOSTNAME, constraintsFor, countMatching } from './constraints';
+import { LABEL_HOSTNAME, constraintsFor, nodeCount } from './constraints';
 import type { Constraint } from './constraints';
 
 export const NAME = 'PodTopologySpread';
@@ -64,7 +64,7 @@ export function newPodTopologySpread(handle: Handle): PreFilterPlugin & FilterPl
         for (const c of list) {
           if (!eligible(c, pod, node, matcher)) continue;
           const k = pairKey(c.topologyKey, node.labels[c.topologyKey]!);
-          counts.set(k, (counts.get(k) ?? 0) + countMatching(node.pods, c.selector, ns));
+          counts.set(k, (counts.get(k) ?? 0) + nodeCount(node, c, ns));
         }
       }
       const minByKey = new Map<string, { min: number; domains: number }>();
@@ -127,7 +127,7 @@ export function newPodTopologySpread(handle: Handle): PreFilterPlugin & FilterPl
             const v = node.labels[c.topologyKey];
             if (v === undefined || !eligible(c, pod, node, matcher)) continue;
             const k = pairKey(c.topologyKey, v);
-            counts.set(k, (counts.get(k) ?? 0) + countMatching(node.pods, c.selector, ns));
+            counts.set(k, (counts.get(k) ?? 0) + nodeCount(node, c, ns));
           }
         }
       }
@@ -144,7 +144,7 @@ export function newPodTopologySpread(handle: Handle): PreFilterPlugin & FilterPl
       s.constraints.forEach((c, i) => {
         const v = node.labels[c.topologyKey];
         if (v === undefined) return;
-        const n = c.topologyKey === LABEL_HOSTNAME ? countMatching(node.pods, c.selector, ns) : (s.counts.get(pairKey(c.topologyKey, v)) ?? 0);
+        const n = c.topologyKey === LABEL_HOSTNAME ? nodeCount(node, c, ns) : (s.counts.get(pairKey(c.topologyKey, v)) ?? 0);
         score += n * s.weights[i]! + (c.maxSkew - 1);
       });
       return Math.round(score);

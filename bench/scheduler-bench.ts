@@ -1,0 +1,314 @@
+/**
+ * bench:scheduler - the scheduler's throughput on a simulated cluster, all processes on loopback:
+ *
+ *   store       a kvstore cluster (3 members by default; --members 1 for one)
+ *   apiserver   one replica (`node packages/apiserver/dist/main.js`, HTTPS, admin token)
+ *   nodes       1,000 simulated nodes (`packages/testkit/dist/simulated-nodes-main.js`: Nodes,
+ *               Leases renewed every 10 s, bound pods reported Running after 1 s), 4 cpu / 16Gi each
+ *   scheduler   `node packages/scheduler/dist/main.js --leader-elect=false` (its own process)
+ *   workload    one ReplicaSet-like batch of 10,000 pods (cpu 100m, memory 500Mi, the labels and
+ *               controller ownerReference of a ReplicaSet that exists but that no controller-manager
+ *               acts on: the pods are created directly, from 32 closed-loop clients)
+ *
+ * Measured from a watch on the namespace: pods/s from the first create request to the last pod
+ * seen bound, and the p99 per-pod latency from its create request to its binding being seen.
+ * Target (reported, never asserted): >= 680 pods/s, the aim 1,000. The last line of output is:
+ *   scheduler: pods_per_s=X p99ms=Y nodes=1000 pods=10000
+ *
+ * Usage: npm run bench:scheduler [-- --quick] [--members 1|3] [--store kvstore|etcd] [--cpu-prof DIR]
+ *   --quick         a fifth of the pods (2,000), same 1,000 nodes
+ *   --cpu-prof DIR  run the scheduler under `node --cpu-prof`, keep the profile in DIR and print
+ *                   the functions with the most self time
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { ManualClock, SeededRng } from '@kubemu/base';
+import { selectorFromLabelSelector } from '@kubemu/api';
+import type { Pod } from '@kubemu/api';
+import { Framework, ScheduleAlgorithm, SchedulerCache, defaultProfile, inTreeRegistry, newPodInfo } from '@kubemu/scheduler';
+import { startApiServerProcess } from './support/apiserver-process';
+import type { ApiServerProcess } from './support/apiserver-process';
+import { REPO_ROOT, cleanUpOnInterrupt, freePort, startCluster } from './support/cluster';
+import type { Cluster } from './support/cluster';
+import { newestProfile, topSelfTime } from './support/cpu-profile';
+import { ApiConnection, openWatch } from './support/https-client';
+import type { WatchStream } from './support/https-client';
+import { closedLoop, percentile } from './support/workload';
+
+const NODES = 1000;
+const CLIENTS = 32;
+const NS = 'bench';
+const RS = 'bench-rs';
+
+function flag(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+const quick = process.argv.includes('--quick');
+const PODS = quick ? 2000 : 10_000;
+const members = Number(flag('members') ?? '3');
+/** kvstore (the default, what kubemu runs on) or etcd (/usr/bin/etcd, to tell the store's share apart). */
+const storeKind = (flag('store') ?? 'kvstore') as 'kvstore' | 'etcd';
+const cpuProfDir = flag('cpu-prof');
+
+/** CPU seconds (user + system) a process has used, from /proc (Linux, 100 ticks/s). */
+async function cpuSeconds(pid: number): Promise<number> {
+  const f = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]?.split(' ') ?? [];
+  return (Number(f[11]) + Number(f[12])) / 100;
+}
+
+const children = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const c of children) c.kill('SIGKILL');
+});
+
+function startNode(name: string, dir: string, args: string[]): ChildProcess {
+  const out = createWriteStream(path.join(dir, `${name}.log`));
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: dir });
+  child.stdout?.pipe(out);
+  child.stderr?.pipe(out);
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  return child;
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const done = new Promise<void>((r) => child.once('exit', () => r()));
+  child.kill('SIGTERM');
+  const t = setTimeout(() => child.kill('SIGKILL'), 15_000);
+  await done;
+  clearTimeout(t);
+}
+
+async function waitUntil(what: string, timeoutMs: number, cond: () => Promise<boolean> | boolean): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+function podName(i: number): string {
+  return `${RS}-${i.toString(36).padStart(5, '0')}`;
+}
+
+/** A pod of the batch, as a ReplicaSet would create it from its template. */
+function batchPod(i: number, rsUid: string): unknown {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      name: podName(i),
+      labels: { app: 'bench', 'pod-template-hash': '5d8f7b6c4' },
+      ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: RS, uid: rsUid, controller: true, blockOwnerDeletion: true }],
+    },
+    spec: { containers: [{ name: 'pause', image: 'registry.k8s.io/pause:3.9', resources: { requests: { cpu: '100m', memory: '500Mi' } } }] },
+  };
+}
+
+/**
+ * The scheduling algorithm alone, in this process: the same 1,000 nodes and pods (with the default
+ * spreading of their ReplicaSet), every decision assumed into the cache as the scheduler does,
+ * no apiserver. What the scheduler could sustain if binding and watching cost nothing.
+ */
+function algorithmAlone(pods: number): number {
+  const cache = new SchedulerCache({ clock: new ManualClock() });
+  for (let i = 0; i < NODES; i++) {
+    const name = `node-${i}`;
+    cache.addNode({ metadata: { name, labels: { 'kubernetes.io/hostname': name } }, spec: {}, status: { allocatable: { cpu: '4', memory: '16Gi', pods: '110' } } });
+  }
+  const selector = selectorFromLabelSelector({ matchLabels: { app: 'bench', 'pod-template-hash': '5d8f7b6c4' } });
+  const fw = new Framework(inTreeRegistry(), defaultProfile().plugins, { namespaceLabels: () => undefined, defaultSelector: () => selector });
+  const algorithm = new ScheduleAlgorithm(fw, new SeededRng(1));
+  const t0 = performance.now();
+  for (let i = 0; i < pods; i++) {
+    const pod = { ...(batchPod(i, 'uid') as Pod) };
+    pod.metadata = { ...pod.metadata, namespace: NS, uid: `uid-${i}` };
+    const info = newPodInfo(pod);
+    const out = algorithm.schedule(info, cache.snapshot());
+    if (!out.ok) throw new Error(`pod ${i} did not fit`);
+    cache.assumePod({ ...info, pod: { ...pod, spec: { ...pod.spec!, nodeName: out.result.node } } });
+  }
+  return pods / ((performance.now() - t0) / 1000);
+}
+
+interface Figures {
+  podsPerSecond: number;
+  p50: number;
+  p99: number;
+  createSeconds: number;
+  seconds: number;
+  schedulerCpu: number;
+  apiCpu: number;
+  nodesCpu: number;
+  perNode: { min: number; max: number };
+  /** From the scheduler's /metrics: attempts by result, and the mean time from its first attempt to bound. */
+  attempts: string;
+  popToBoundMs: number;
+  createP50: number;
+  /** Create acknowledged -> ADDED seen by this process's watch (negative: seen before the answer). */
+  watchLag: { p50: number; p99: number };
+}
+
+/** The scheduler's own view, from its /metrics. */
+function schedulerFigures(text: string): { attempts: string; popToBoundMs: number } {
+  const attempts = [...text.matchAll(/^scheduler_schedule_attempts_total\{result="(\w+)".*\} (\d+)$/gm)].map((m) => `${m[1]} ${m[2]}`).join(', ');
+  const sum = [...text.matchAll(/^scheduler_pod_scheduling_sli_duration_seconds_sum\{.*\} ([\d.e+-]+)$/gm)].reduce((a, m) => a + Number(m[1]), 0);
+  const count = [...text.matchAll(/^scheduler_pod_scheduling_sli_duration_seconds_count\{.*\} (\d+)$/gm)].reduce((a, m) => a + Number(m[1]), 0);
+  return { attempts, popToBoundMs: count === 0 ? NaN : (sum / count) * 1000 };
+}
+
+async function run(dir: string): Promise<Figures> {
+  let cluster: Cluster | undefined;
+  let api: ApiServerProcess | undefined;
+  let watch: WatchStream | undefined;
+  const procs: ChildProcess[] = [];
+  try {
+    console.error(`starting a ${members}-member ${storeKind} and the apiserver...`);
+    cluster = await startCluster({ kind: storeKind, members, root: path.join(dir, 'store') });
+    api = await startApiServerProcess({ dir: path.join(dir, 'apiserver'), etcdServers: cluster.endpoints });
+    const conn = new ApiConnection(api, 4);
+    await conn.expect(201, 'POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } });
+    await conn.expect(201, 'POST', `/api/v1/namespaces/${NS}/serviceaccounts`, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default' } });
+    const rs = (await conn.expect(201, 'POST', `/apis/apps/v1/namespaces/${NS}/replicasets`, {
+      apiVersion: 'apps/v1',
+      kind: 'ReplicaSet',
+      metadata: { name: RS, labels: { app: 'bench' } },
+      spec: {
+        replicas: PODS,
+        selector: { matchLabels: { app: 'bench', 'pod-template-hash': '5d8f7b6c4' } },
+        template: { metadata: { labels: { app: 'bench', 'pod-template-hash': '5d8f7b6c4' } }, spec: { containers: [{ name: 'pause', image: 'registry.k8s.io/pause:3.9' }] } },
+      },
+    })).body as { metadata: { uid: string } };
+
+    console.error(`registering ${NODES} simulated nodes...`);
+    const nodes = startNode('simulated-nodes', dir, [
+      path.join(REPO_ROOT, 'packages', 'testkit', 'dist', 'simulated-nodes-main.js'),
+      `--kubeconfig=${api.kubeconfig}`, `--nodes=${NODES}`, '--prefix=node-', '--cpu=4', '--memory=16Gi', '--pods=110', '--pod-start-delay=1s',
+    ]);
+    procs.push(nodes);
+    await waitUntil('the simulated nodes', 300_000, async () => {
+      if (nodes.exitCode !== null) throw new Error(`simulated nodes exited:\n${await readFile(path.join(dir, 'simulated-nodes.log'), 'utf8')}`);
+      const r = await conn.request('GET', '/api/v1/nodes?limit=1');
+      return (r.body as { metadata?: { remainingItemCount?: number } }).metadata?.remainingItemCount === NODES - 1;
+    });
+
+    const port = await freePort();
+    const scheduler = startNode('scheduler', dir, [
+      ...(cpuProfDir !== undefined ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(cpuProfDir)}`] : []),
+      path.join(REPO_ROOT, 'packages', 'scheduler', 'dist', 'main.js'),
+      `--kubeconfig=${api.kubeconfig}`, '--leader-elect=false', `--secure-port=${port}`, '--bind-address=127.0.0.1',
+      '--kube-api-qps=5000', '--kube-api-burst=5000',
+    ]);
+    procs.push(scheduler);
+    await waitUntil('the scheduler to sync', 60_000, async () => (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined))?.ok === true);
+
+    // Bound times, from a watch of the namespace opened before the first create.
+    const createdAt = new Float64Array(PODS);
+    const boundAt = new Float64Array(PODS);
+    /** When the create was acknowledged, and when this process's watch saw the pod: the apiserver's watch lag. */
+    const ackAt = new Float64Array(PODS);
+    const addedAt = new Float64Array(PODS);
+    const nodeOf = new Map<string, number>();
+    let bound = 0;
+    const index = new Map<string, number>(Array.from({ length: PODS }, (_, i) => [podName(i), i]));
+    const listed = await conn.request('GET', `/api/v1/namespaces/${NS}/pods?limit=1`);
+    const rv = (listed.body as { metadata: { resourceVersion: string } }).metadata.resourceVersion;
+    watch = openWatch(conn, `/api/v1/namespaces/${NS}/pods?watch=1&resourceVersion=${rv}&allowWatchBookmarks=true`, (line) => {
+      if (line.startsWith('{"type":"ADDED"')) {
+        const m = /"name":"([^"]+)"/.exec(line);
+        const i = m === null ? undefined : index.get(m[1]!);
+        if (i !== undefined && addedAt[i] === 0) addedAt[i] = performance.now();
+      }
+      if (!line.includes('"nodeName"')) return;
+      const ev = JSON.parse(line) as { object: { metadata: { name: string }; spec?: { nodeName?: string } } };
+      const i = index.get(ev.object.metadata.name);
+      const node = ev.object.spec?.nodeName;
+      if (i === undefined || node === undefined || boundAt[i] !== 0) return;
+      boundAt[i] = performance.now();
+      nodeOf.set(node, (nodeOf.get(node) ?? 0) + 1);
+      bound++;
+    }, (err) => console.error(`pod watch ended: ${err?.message ?? 'closed'}`));
+    await watch.opened;
+
+    const cpu0 = await Promise.all([cpuSeconds(scheduler.pid!), cpuSeconds(api.pid), cpuSeconds(nodes.pid!)]);
+    console.error(`creating ${PODS} pods from ${CLIENTS} clients...`);
+    const conns = Array.from({ length: CLIENTS }, () => new ApiConnection(api!, 1));
+    const t0 = performance.now();
+    const created = await closedLoop(PODS, CLIENTS, (i, w) => {
+      createdAt[i] = performance.now();
+      return conns[w]!.expect(201, 'POST', `/api/v1/namespaces/${NS}/pods`, batchPod(i, rs.metadata.uid)).then(() => {
+        ackAt[i] = performance.now();
+      });
+    });
+    console.error(`  created in ${created.seconds.toFixed(1)} s (${(PODS / created.seconds).toFixed(0)}/s); ${bound} bound so far`);
+    await waitUntil(`all ${PODS} pods bound (${bound} so far)`, 600_000, () => bound >= PODS);
+    const lastBind = Math.max(...boundAt);
+    const seconds = (lastBind - t0) / 1000;
+    const cpu1 = await Promise.all([cpuSeconds(scheduler.pid!), cpuSeconds(api.pid), cpuSeconds(nodes.pid!)]);
+    const own = schedulerFigures(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text());
+    for (const c of conns) c.close();
+    const latencies = Array.from(boundAt, (b, i) => b - createdAt[i]!).sort((a, b) => a - b);
+    const counts = [...nodeOf.values()];
+    const lags = Array.from(addedAt, (a, i) => a - ackAt[i]!).filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+    return {
+      podsPerSecond: PODS / seconds,
+      p50: percentile(latencies, 50),
+      p99: percentile(latencies, 99),
+      createSeconds: created.seconds,
+      seconds,
+      schedulerCpu: (cpu1[0]! - cpu0[0]!) / seconds,
+      apiCpu: (cpu1[1]! - cpu0[1]!) / seconds,
+      nodesCpu: (cpu1[2]! - cpu0[2]!) / seconds,
+      perNode: { min: counts.length < NODES ? 0 : Math.min(...counts), max: Math.max(...counts) },
+      ...own,
+      createP50: created.p50,
+      watchLag: { p50: percentile(lags, 50), p99: percentile(lags, 99) },
+    };
+  } finally {
+    watch?.stop();
+    for (const p of procs.reverse()) await stopChild(p);
+    await api?.stop();
+    await cluster?.stop();
+  }
+}
+
+async function main(): Promise<void> {
+  const alone = algorithmAlone(PODS);
+  console.error(`scheduling algorithm alone (in this process, no apiserver): ${alone.toFixed(0)} pods/s`);
+  const dir = await mkdtemp(path.join(tmpdir(), 'kubemu-bench-scheduler-'));
+  cleanUpOnInterrupt(dir);
+  try {
+    const f = await run(dir);
+    console.log(`scheduling algorithm alone (1,000 nodes, assume, no apiserver): ${alone.toFixed(0)} pods/s`);
+    console.log(`store: ${storeKind}, ${members} member(s); apiserver: 1 replica; scheduler: its own process`);
+    console.log(`pods: ${PODS} created in ${f.createSeconds.toFixed(1)} s; all bound ${f.seconds.toFixed(1)} s after the first create`);
+    console.log(`latency create -> bound: p50 ${f.p50.toFixed(0)} ms, p99 ${f.p99.toFixed(0)} ms`);
+    console.log(`create request p50 ${f.createP50.toFixed(0)} ms; watch lag (create acknowledged -> ADDED seen): p50 ${f.watchLag.p50.toFixed(0)} ms, p99 ${f.watchLag.p99.toFixed(0)} ms`);
+    console.log(`scheduler attempts: ${f.attempts}; queued -> bound: mean ${f.popToBoundMs.toFixed(0)} ms`);
+    console.log(`pods per node: min ${f.perNode.min}, max ${f.perNode.max} (${NODES} nodes)`);
+    console.log(`cpu (cores, during the run): scheduler ${f.schedulerCpu.toFixed(2)}, apiserver ${f.apiCpu.toFixed(2)}, simulated nodes ${f.nodesCpu.toFixed(2)}`);
+    console.log(`target: >= 680 pods/s (aim 1000): ${f.podsPerSecond >= 680 ? 'met' : 'NOT met'}`);
+    if (cpuProfDir !== undefined) {
+      const profile = await newestProfile(path.resolve(cpuProfDir));
+      if (profile !== undefined) {
+        console.log(`scheduler profile: ${profile}`);
+        for (const h of await topSelfTime(profile, 15)) console.log(`  ${(h.share * 100).toFixed(1).padStart(5)}%  ${h.selfMs.toFixed(0).padStart(7)} ms  ${h.name}`);
+      }
+    }
+    console.log(`scheduler: pods_per_s=${f.podsPerSecond.toFixed(0)} p99ms=${f.p99.toFixed(0)} nodes=${NODES} pods=${PODS}`);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
