@@ -30,6 +30,13 @@ maybe('kubectl 1.32 against compose.yaml (3 kvstore members, 2 apiserver replica
     await c?.down();
   }, 60_000);
 
+  // BUG (apiserver bootstrap): two replicas starting together on a fresh store race to create the
+  // `kubernetes` Service; the loser exits ("failed to allocate IP 10.96.0.1: provided IP is already
+  // allocated", bootstrap.ts) and comes back only through its restart policy (1 start in 3 here).
+  test.skip('both replicas start on a fresh store without a crash', async () => {
+    for (const api of ['apiserver-0', 'apiserver-1']) expect((await c.project.service(api)).restarts).toBe(0);
+  });
+
   test('get and describe: the bootstrap namespaces and the kubernetes Service', async () => {
     const ns = await ok('get', 'namespaces');
     expect(ns).toMatch(/^NAME\s+STATUS\s+AGE$/m);
