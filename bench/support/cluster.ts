@@ -166,6 +166,18 @@ async function waitReady(endpoints: string[], children: ChildProcess[], members:
   }
 }
 
+/**
+ * CPU time a process used so far, all its threads, user and system, from /proc (Linux), in
+ * seconds. /proc reports it in USER_HZ ticks, which the kernel ABI fixes at 100 per second.
+ */
+export async function processCpuSeconds(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the parenthesised command name (which may itself hold spaces): utime is the
+  // 14th field of the line, stime the 15th.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 /** Resident and peak resident set of a process, from /proc (Linux), in bytes. */
 export async function processMemory(pid: number): Promise<{ rss: number; hwm: number }> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
