@@ -15,10 +15,11 @@
  * Target (reported, never asserted): >= 680 pods/s, the aim 1,000. The last line of output is:
  *   scheduler: pods_per_s=X p99ms=Y nodes=1000 pods=10000
  *
- * Usage: npm run bench:scheduler [-- --quick] [--members 1|3] [--store kvstore|etcd] [--cpu-prof DIR]
+ * Usage: npm run bench:scheduler [-- --quick] [--members 1|3] [--store kvstore|etcd] [--cpu-prof DIR] [--apiserver-cpu-prof DIR]
  *   --quick         a fifth of the pods (2,000), same 1,000 nodes
  *   --cpu-prof DIR  run the scheduler under `node --cpu-prof`, keep the profile in DIR and print
  *                   the functions with the most self time
+ *   --apiserver-cpu-prof DIR  the same for the apiserver
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -55,6 +56,7 @@ const members = Number(flag('members') ?? '3');
 /** kvstore (the default, what kubemu runs on) or etcd (/usr/bin/etcd, to tell the store's share apart). */
 const storeKind = (flag('store') ?? 'kvstore') as 'kvstore' | 'etcd';
 const cpuProfDir = flag('cpu-prof');
+const apiProfDir = flag('apiserver-cpu-prof');
 
 /** CPU seconds (user + system) a process has used, from /proc (Linux, 100 ticks/s). */
 async function cpuSeconds(pid: number): Promise<number> {
@@ -172,7 +174,11 @@ async function run(dir: string): Promise<Figures> {
   try {
     console.error(`starting a ${members}-member ${storeKind} and the apiserver...`);
     cluster = await startCluster({ kind: storeKind, members, root: path.join(dir, 'store') });
-    api = await startApiServerProcess({ dir: path.join(dir, 'apiserver'), etcdServers: cluster.endpoints });
+    api = await startApiServerProcess({
+      dir: path.join(dir, 'apiserver'),
+      etcdServers: cluster.endpoints,
+      ...(apiProfDir !== undefined ? { nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${path.resolve(apiProfDir)}`] } : {}),
+    });
     const conn = new ApiConnection(api, 4);
     await conn.expect(201, 'POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } });
     await conn.expect(201, 'POST', `/api/v1/namespaces/${NS}/serviceaccounts`, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default' } });
@@ -295,12 +301,12 @@ async function main(): Promise<void> {
     console.log(`pods per node: min ${f.perNode.min}, max ${f.perNode.max} (${NODES} nodes)`);
     console.log(`cpu (cores, during the run): scheduler ${f.schedulerCpu.toFixed(2)}, apiserver ${f.apiCpu.toFixed(2)}, simulated nodes ${f.nodesCpu.toFixed(2)}`);
     console.log(`target: >= 680 pods/s (aim 1000): ${f.podsPerSecond >= 680 ? 'met' : 'NOT met'}`);
-    if (cpuProfDir !== undefined) {
-      const profile = await newestProfile(path.resolve(cpuProfDir));
-      if (profile !== undefined) {
-        console.log(`scheduler profile: ${profile}`);
-        for (const h of await topSelfTime(profile, 15)) console.log(`  ${(h.share * 100).toFixed(1).padStart(5)}%  ${h.selfMs.toFixed(0).padStart(7)} ms  ${h.name}`);
-      }
+    for (const [what, d] of [['scheduler', cpuProfDir], ['apiserver', apiProfDir]] as const) {
+      if (d === undefined) continue;
+      const profile = await newestProfile(path.resolve(d));
+      if (profile === undefined) continue;
+      console.log(`${what} profile: ${profile}`);
+      for (const h of await topSelfTime(profile, 15)) console.log(`  ${(h.share * 100).toFixed(1).padStart(5)}%  ${h.selfMs.toFixed(0).padStart(7)} ms  ${h.name}`);
     }
     console.log(`scheduler: pods_per_s=${f.podsPerSecond.toFixed(0)} p99ms=${f.p99.toFixed(0)} nodes=${NODES} pods=${PODS}`);
   } finally {
