@@ -22,7 +22,10 @@ async function ensure(registry: Registry, obj: KubeObject, r: ResourceInfo): Pro
   const got = await registry.get({ info: r, namespace, name });
   if (!isStatus(got)) return;
   const created = await registry.create({ info: r, namespace, name }, obj, { dryRun: false });
-  if (isStatus(created) && created.reason !== 'AlreadyExists') throw new Error(`bootstrap ${r.resource}/${name}: ${created.message ?? ''}`);
+  if (!isStatus(created) || created.reason === 'AlreadyExists') return;
+  // Another replica bootstrapping at the same moment may have won (its Service holds the IP).
+  if (!isStatus(await registry.get({ info: r, namespace, name }))) return;
+  throw new Error(`bootstrap ${r.resource}/${name}: ${created.message ?? ''}`);
 }
 
 export interface BootstrapOptions {

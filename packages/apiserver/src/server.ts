@@ -21,7 +21,7 @@ import type { HandlerDeps } from './http/resource-handler';
 import { failure, internalError, isStatus, unavailable } from './http/status';
 import { serveWatch } from './http/watch';
 import { websocketSink } from './http/watch-sinks';
-import { OPENAPI_V2_PROTOBUF, negotiateOpenApiV2, openApiV2, openApiV2Protobuf, openApiV3ForGroupVersion, openApiV3Index, parseOpenApiV3Path } from './openapi';
+import { OPENAPI_V2_PROTOBUF_ALT, negotiateOpenApiV2, openApiV2, openApiV2Protobuf, openApiV3ForGroupVersion, openApiV3Index, parseOpenApiV3Path } from './openapi';
 import { makePredicate } from './registry/predicate';
 import { Registry } from './registry/registry';
 import type { CacheSet } from './storage/cache-set';
@@ -101,7 +101,7 @@ export function createSurface(opts: ServerOptions, registry: Registry): HttpSurf
     const form = negotiateOpenApiV2(req.headers.accept);
     if (form === undefined) return sendStatus(res, failure(406, 'NotAcceptable', 'only the following media types are accepted: application/json, application/com.github.proto-openapi.spec.v2@v1.0+protobuf'));
     if (form === 'json') return send(res, 200, openApiV2());
-    res.status(200).set({ 'Content-Type': OPENAPI_V2_PROTOBUF }).send(Buffer.from(openApiV2Protobuf()));
+    res.status(200).set({ 'Content-Type': OPENAPI_V2_PROTOBUF_ALT }).send(Buffer.from(openApiV2Protobuf()));
   });
   app.get('/openapi/v3', (_req, res) => send(res, 200, openApiV3Index()));
   app.get('/openapi/v3/*', (req, res) => {

@@ -4,7 +4,7 @@ import type { Service } from '../types';
 import type { FieldError } from './field-errors';
 import { duplicate, FieldPath, forbidden, invalid, required } from './field-errors';
 import { oneOf, validatePortName, validPort } from './common';
-import { isDNS1035Label, validateLabels } from './names';
+import { invalidEach, isDNS1035Label, isDNS1123Label, validateLabels } from './names';
 import { validateObjectMeta, validateObjectMetaUpdate } from './object-meta';
 import { PROTOCOLS } from './pod';
 
@@ -26,7 +26,8 @@ export function validateService(svc: Service): FieldError[] {
     const pp = SPEC.child('ports').index(i);
     if (ports.length > 1 && !p.name) errs.push(required(pp.child('name')));
     if (p.name) {
-      errs.push(...validatePortName(p.name, pp.child('name')));
+      // Service port names are DNS-1123 labels (unlike container port names, they need no letter).
+      errs.push(...invalidEach(pp.child('name'), p.name, isDNS1123Label(p.name)));
       if (names.has(p.name)) errs.push(duplicate(pp.child('name'), p.name));
       names.add(p.name);
     }

@@ -53,6 +53,7 @@ export async function admitCreate(deps: AdmissionDeps, info: ResourceInfo, obj: 
     }
     mountServiceAccountToken(pod, account, deps.rng);
     pod.status = { ...(pod.status ?? {}), qosClass: podQos(pod) };
+    addDefaultTolerations(pod);
   }
   if (info.group === '' && info.resource === 'services') {
     const errs = allocate(object as Service, deps.ranges, deps.rng);
@@ -88,4 +89,17 @@ export function admitUpdate(deps: AdmissionDeps, info: ResourceInfo, obj: KubeOb
   const errs = validateUpdate(object, old);
   if (errs.length > 0) return toStatus(info, obj.metadata?.name ?? '', errs);
   return { object };
+}
+
+/**
+ * The DefaultTolerationSeconds admission plugin: a pod tolerates a not-ready or unreachable node for
+ * 300 s unless it says otherwise, so that the node lifecycle controller evicts it after that.
+ */
+function addDefaultTolerations(pod: Pod): void {
+  if (pod.spec === undefined) return;
+  const tolerations = (pod.spec.tolerations ??= []);
+  for (const key of ['node.kubernetes.io/not-ready', 'node.kubernetes.io/unreachable']) {
+    const has = tolerations.some((t) => (t.key === key || (t.key === undefined && t.operator === 'Exists')) && (t.effect === undefined || t.effect === '' || t.effect === 'NoExecute'));
+    if (!has) tolerations.push({ key, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 });
+  }
 }

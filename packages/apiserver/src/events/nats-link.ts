@@ -80,6 +80,9 @@ export class NatsLink {
         name: this.opts.name ?? 'kubemu-apiserver',
         waitOnFirstConnect: true,
         maxReconnectAttempts: -1,
+        // Resolve names with the system resolver (/etc/hosts first), not by DNS queries alone: the
+        // launcher names services in per-namespace hosts files.
+        resolve: false,
         reconnectTimeWait: this.opts.reconnectWaitMs ?? 1000,
         pingInterval: 10_000,
         maxPingOut: 2,

@@ -20,7 +20,7 @@ import type { Outcome, Result, Scope } from './scope';
 
 export { releasesOf, storeKey, targetOf };
 export type { Outcome, Result, Scope };
-import { specOf, strategyFor } from './strategy';
+import { labelNamespace, specOf, strategyFor } from './strategy';
 
 
 
@@ -257,6 +257,7 @@ export class Registry {
       delete meta.deletionGracePeriodSeconds;
     }
     if (oldMeta.generateName !== undefined) meta.generateName = oldMeta.generateName;
+    if (s.info.group === '' && s.info.resource === 'namespaces') labelNamespace(out);
     out.apiVersion = old.apiVersion!;
     out.kind = old.kind!;
     if (strategy.generation) {

@@ -36,6 +36,7 @@ export function strategyFor(info: ResourceInfo): Strategy {
         obj.status = { phase: 'Pending', ...(status.qosClass === undefined ? {} : { qosClass: status.qosClass }) };
       } else if (gr === '/namespaces') {
         obj.status = { phase: 'Active' };
+        labelNamespace(obj);
       } else if (gr === '/persistentvolumeclaims' || gr === '/persistentvolumes') {
         obj.status = { phase: 'Pending' };
       } else if (hasStatus && !KEEPS_STATUS_ON_CREATE.has(gr)) {
@@ -66,4 +67,10 @@ function generateJobSelector(obj: KubeObject): void {
   const template = (spec.template ??= {});
   const meta = (template.metadata ??= {});
   meta.labels = { ...(meta.labels ?? {}), 'batch.kubernetes.io/controller-uid': uid, 'batch.kubernetes.io/job-name': name, 'controller-uid': uid, 'job-name': name };
+}
+
+/** kube-apiserver labels every namespace with its own name (kubernetes.io/metadata.name), on create and update. */
+export function labelNamespace(obj: KubeObject): void {
+  const meta = (obj.metadata ??= {});
+  meta.labels = { ...(meta.labels ?? {}), 'kubernetes.io/metadata.name': meta.name ?? '' };
 }
