@@ -64,11 +64,13 @@ export class NamespaceController implements Controller {
       return isNotFound(err) ? undefined : (err as Error);
     }
     if (ns.metadata?.deletionTimestamp === undefined) return;
+    this.ctx.log.debug('syncing terminating namespace', { namespace: name });
     try {
       ns = await this.ensureTerminating(ns);
       if (((ns.spec?.finalizers ?? []) as string[]).length === 0) return this.removeIfFinalized(ns);
       const { estimateSeconds, totals } = await this.deleteAllContent(ns);
       const now = this.ctx.clock.wallNow();
+      this.ctx.log.debug('namespace content pass done', { namespace: name, estimateSeconds, errors: totals.errors.map((e) => e.message) });
       if (updateConditions(ns, failingConditions(totals, now), now)) ns = await this.nsClient.updateStatus(ns);
       if (totals.errors.length > 0) return new Error(`failed to delete all content of namespace ${name}: ${totals.errors.map((e) => e.message).join(', ')}`);
       if (estimateSeconds > 0) {
