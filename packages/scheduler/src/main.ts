@@ -14,7 +14,12 @@ import { EventRecorder, LeaderElector, LeaseLock, RestClient, SharedInformerFact
 import { startHealthServer } from './health-server';
 import { Scheduler } from './scheduler';
 
+// Boolean flags as pflag takes them: bare (--leader-elect) or with a value (--leader-elect=false).
+const BOOLEAN_FLAGS = new Set(['--leader-elect']);
+const args = process.argv.slice(2).map((a) => (BOOLEAN_FLAGS.has(a) ? `${a}=true` : a));
+
 const { values: f } = parseArgs({
+  args,
   options: {
     kubeconfig: { type: 'string' },
     master: { type: 'string' },
