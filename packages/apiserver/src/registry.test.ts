@@ -181,3 +181,16 @@ test('a Job gets a selector on its uid and the matching template labels', async 
   expect(r.body.spec.selector).toEqual({ matchLabels: { 'batch.kubernetes.io/controller-uid': uid } });
   expect(r.body.spec.template.metadata.labels).toMatchObject({ 'batch.kubernetes.io/job-name': 'pi', 'controller-uid': uid });
 });
+
+test('namespaces/<name>/status and /finalize are the namespace object\'s subresources', async () => {
+  await api.request('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'fin-ns' } });
+  const status = await api.request('GET', '/api/v1/namespaces/fin-ns/status');
+  expect(status.status).toBe(200);
+  expect(status.body.status.phase).toBe('Active');
+  await api.request('DELETE', '/api/v1/namespaces/fin-ns');
+  const terminating = (await api.request('GET', '/api/v1/namespaces/fin-ns')).body;
+  expect(terminating.status.phase).toBe('Terminating');
+  const fin = await api.request('PUT', '/api/v1/namespaces/fin-ns/finalize', { ...terminating, spec: { finalizers: [] } });
+  expect(fin.status).toBe(200);
+  expect((await api.request('GET', '/api/v1/namespaces/fin-ns')).status).toBe(404);
+});

@@ -51,7 +51,9 @@ export function requestInfo(method: string, path: string, query: URLSearchParams
     rest = rest.slice(1);
   }
   let namespace = '';
-  if (rest[0] === 'namespaces' && rest.length >= 3) {
+  if (rest[0] === 'namespaces' && rest.length === 3 && (rest[2] === 'status' || rest[2] === 'finalize')) {
+    // /api/v1/namespaces/<name>/status|finalize: subresources of the namespace object itself.
+  } else if (rest[0] === 'namespaces' && rest.length >= 3) {
     namespace = rest[1]!;
     rest = rest.slice(2);
   } else if (rest[0] === 'namespaces' && rest.length === 2) {

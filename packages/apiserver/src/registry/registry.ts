@@ -234,8 +234,9 @@ export class Registry {
     if (subresource === 'status') {
       out = structuredClone(old);
       out.status = next.status;
-      // Labels and annotations travel with status updates in Kubernetes too (the status strategy
-      // keeps the rest of metadata).
+      // Annotations travel with status updates (kube's status strategies reset the spec and labels,
+      // not annotations: the deployment controller writes its revision annotation that way).
+      if (next.metadata?.annotations !== undefined) (out.metadata ??= {}).annotations = next.metadata.annotations;
     } else {
       out = next;
       if (hasStatus && subresource !== 'binding') {
