@@ -106,7 +106,8 @@ volumes: { data: {} }
   it('reads the repository compose.yaml', () => {
     const project = loadCompose(path.join(__dirname, '..', '..', '..', 'compose.yaml'));
     expect(project.services.length).toBeGreaterThan(0);
-    for (const svc of project.services) expect(svc.argv[0]).toBe('node');
+    // Every kubemu component is a node main; the event bus is the real nats-server.
+    for (const svc of project.services) expect(svc.argv[0]).toBe(svc.name === 'nats' ? 'nats-server' : 'node');
   });
 
   it('reads env_file relative to the compose file', () => {
