@@ -10,7 +10,7 @@
  */
 import type { DaemonSet, Endpoints, Pod, StatefulSet } from '@kubemu/api';
 import { waitFor } from '@kubemu/testkit';
-import { PodEventLog, WORKLOADS_E2E_SKIP_REASON, WorkloadsCluster, isPodReady, workloadsE2eReady } from './support/workloads-cluster';
+import { PODS, PodEventLog, WORKLOADS_E2E_SKIP_REASON, WorkloadsCluster, isPodReady, workloadsE2eReady } from './support/workloads-cluster';
 
 jest.setTimeout(90_000);
 if (!workloadsE2eReady) console.warn(WORKLOADS_E2E_SKIP_REASON);
@@ -91,7 +91,7 @@ maybe('workloads against a real control plane: StatefulSet, DaemonSet, Service e
       }, 'the headless Service to list web-0..2 by hostname', 20_000, 200);
 
       await c.kubectlOk(['scale', 'statefulset', 'web', '--replicas=1']);
-      await waitFor(async () => (await c.client.resource<Pod>({ group: '', version: 'v1', resource: 'pods', namespaced: true }).namespace('default').list({ labelSelector: 'app=nginx' })).items.length === 1, 'only web-0 left', 30_000, 100);
+      await waitFor(async () => (await c.client.resource<Pod>(PODS).namespace('default').list({ labelSelector: 'app=nginx' })).items.length === 1, 'only web-0 left', 30_000, 100);
       const web2Gone = log.firstOf('web-2', (e) => e.type === 'DELETED');
       const web1Stopping = log.firstOf('web-1', (e) => e.terminating);
       expect({ web2Gone: web2Gone >= 0, web1AfterWeb2: web1Stopping > web2Gone }).toEqual({ web2Gone: true, web1AfterWeb2: true });
@@ -147,7 +147,7 @@ maybe('workloads against a real control plane: StatefulSet, DaemonSet, Service e
     // What a user sees: kubectl lists only the ready addresses.
     const shown = (await c.kubectlOk(['get', 'endpoints', 'ep', '--no-headers'])).split(/\s+/)[1] ?? '';
     expect(shown.split(',').sort()).toEqual(pods.slice(1).map((p) => `${p.status?.podIP ?? ''}:80`).sort());
-    expect(isPodReady(await c.client.resource<Pod>({ group: '', version: 'v1', resource: 'pods', namespaced: true }).namespace('default').get(name))).toBe(false);
+    expect(isPodReady(await c.client.resource<Pod>(PODS).namespace('default').get(name))).toBe(false);
 
     await c.setPodReady('default', name, true);
     await waitFor(async () => {
