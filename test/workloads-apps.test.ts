@@ -186,10 +186,9 @@ maybe('workloads against a real control plane: StatefulSet, DaemonSet, Service e
     expect(await rescales()).toContain('New size: 3; reason: All metrics below target');
   }
 
-  // Skipped: kubectl 1.32 `autoscale` POSTs /apis/autoscaling/v1/namespaces/default/horizontalpodautoscalers
-  // and kubemu serves autoscaling/v2 only (404 "the server could not find the requested resource";
-  // reported to the lead as "apiserver: autoscaling/v1 HorizontalPodAutoscaler not served").
-  test.skip('kubectl autoscale deployment web --min=1 --max=5 --cpu-percent=50 follows the reported cpu usage', async () => {
+  // kubectl 1.32 `autoscale` POSTs an autoscaling/v1 HorizontalPodAutoscaler (as protobuf); the
+  // apiserver stores it as v2, which the controller reads.
+  test('kubectl autoscale deployment web --min=1 --max=5 --cpu-percent=50 follows the reported cpu usage', async () => {
     await autoscaleScenario('web', async () => {
       expect(await c.kubectlOk(['autoscale', 'deployment', 'web', '--min=1', '--max=5', '--cpu-percent=50'])).toContain('horizontalpodautoscaler.autoscaling/web autoscaled');
     });

@@ -52,9 +52,19 @@ describe('resource registry', () => {
     expect(findResource('rbac.authorization.k8s.io', 'v1', 'rolebindings')?.kind).toBe('RoleBinding');
   });
 
-  it('has no duplicate short names or resources within a group', () => {
-    const names = RESOURCES.flatMap((r) => [...r.shortNames, `${r.group}/${r.resource}`]);
+  it('has no duplicate short names or resources within a group version', () => {
+    // A resource served in two versions (autoscaling v1 and v2) shares its names across them.
+    const names = RESOURCES.flatMap((r) => [...r.shortNames.map((n) => `${r.version}:${n}`), `${r.group}/${r.version}/${r.resource}`]);
     expect(new Set(names).size).toBe(names.length);
+  });
+
+  it('serves a resource in several versions only from one store prefix', () => {
+    const byPrefix = new Map<string, string>();
+    for (const r of RESOURCES) {
+      const kind = byPrefix.get(r.storePrefix);
+      if (kind !== undefined) expect(kind).toBe(r.kind);
+      byPrefix.set(r.storePrefix, r.kind);
+    }
   });
 });
 

@@ -129,6 +129,10 @@ export const RESOURCES: readonly ResourceInfo[] = [
   ...define('autoscaling', 'v2', [
     { kind: 'HorizontalPodAutoscaler', resource: 'horizontalpodautoscalers', shortNames: ['hpa'], subresources: ['status'], categories: ALL },
   ]),
+  // Also served as autoscaling/v1 (`kubectl autoscale` writes v1), stored as v2: the apiserver converts.
+  ...define('autoscaling', 'v1', [
+    { kind: 'HorizontalPodAutoscaler', resource: 'horizontalpodautoscalers', shortNames: ['hpa'], subresources: ['status'], categories: ALL },
+  ]),
   // Review resources are created and answered, never stored (create is their only verb).
   ...define('authorization.k8s.io', 'v1', [
     { kind: 'SelfSubjectAccessReview', resource: 'selfsubjectaccessreviews', namespaced: false, verbs: ['create'] },

@@ -53,24 +53,26 @@ export function apiVersions(serverAddress: string): object {
   return { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress }] };
 }
 
+/** Each named group with its versions, the preferred (first defined) one first. */
+function groupsWithVersions(): Map<string, string[]> {
+  const groups = new Map<string, string[]>();
+  for (const g of groupVersions()) if (g.group !== '') groups.set(g.group, [...(groups.get(g.group) ?? []), g.version]);
+  return groups;
+}
+
+function groupObject(group: string, versions: string[]): object {
+  const vs = versions.map((version) => ({ groupVersion: `${group}/${version}`, version }));
+  return { name: group, versions: vs, preferredVersion: vs[0] };
+}
+
 export function apiGroupList(): object {
-  const groups = groupVersions().filter((g) => g.group !== '');
-  return {
-    kind: 'APIGroupList',
-    apiVersion: 'v1',
-    groups: groups.map((g) => ({
-      name: g.group,
-      versions: [{ groupVersion: `${g.group}/${g.version}`, version: g.version }],
-      preferredVersion: { groupVersion: `${g.group}/${g.version}`, version: g.version },
-    })),
-  };
+  return { kind: 'APIGroupList', apiVersion: 'v1', groups: [...groupsWithVersions()].map(([g, vs]) => groupObject(g, vs)) };
 }
 
 export function apiGroup(group: string): object | undefined {
-  const gv = groupVersions().find((g) => g.group === group);
-  if (gv === undefined) return undefined;
-  const v = { groupVersion: `${group}/${gv.version}`, version: gv.version };
-  return { kind: 'APIGroup', apiVersion: 'v1', name: group, versions: [v], preferredVersion: v };
+  const versions = groupsWithVersions().get(group);
+  if (versions === undefined) return undefined;
+  return { kind: 'APIGroup', apiVersion: 'v1', ...groupObject(group, versions) };
 }
 
 export function apiResourceList(group: string, version: string): object | undefined {

@@ -14,6 +14,8 @@ import type { Extensions, UserInfo } from './extensions';
 import type { ResourceRequest } from './request-info';
 import { badRequest, failure, isStatus, methodNotAllowed } from './status';
 import type { ApiStatus } from './status';
+import { conversionFor } from './conversion';
+import type { Conversion } from './conversion';
 import { pruneUnknownFields } from './prune';
 import { serveWatch } from './watch';
 import { chunkedSink } from './watch-sinks';
@@ -58,6 +60,8 @@ export async function handleResource(deps: HandlerDeps, ri: ResourceRequest, use
     sendStatus(res, failure(404, 'NotFound', 'the server could not find the requested resource', { kind: ri.resource, ...(ri.group === '' ? {} : { group: ri.group }) }));
     return;
   }
+  const conv = conversionFor(info);
+  if (conv !== undefined && ri.subresource === '') return handleConverted(deps, ri, info, conv, user, query, req, res);
   const scope: Scope = { info, namespace: ri.namespace, name: ri.name };
   if (ri.subresource !== '') {
     await handleSubresource(deps, ri, info, scope, user, query, req, res);
@@ -234,4 +238,71 @@ async function watch(deps: HandlerDeps, info: ResourceInfo, pred: Exclude<Return
     allowBookmarks: query.get('allowWatchBookmarks') === 'true',
     ...(render === undefined ? {} : { render }),
   }, sink);
+}
+
+/**
+ * A resource served in a version other than the one stored: the same verbs, with bodies converted
+ * up before the registry sees them and every object converted down on the way out.
+ */
+async function handleConverted(deps: HandlerDeps, ri: ResourceRequest, served: ResourceInfo, conv: Conversion, user: UserInfo, query: URLSearchParams, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const info = conv.storage;
+  const scope: Scope = { info, namespace: ri.namespace, name: ri.name };
+  const dryRun = query.getAll('dryRun').includes('All');
+  const down = (o: KubeObject): KubeObject => (o.kind === 'Status' ? o : conv.down(o));
+  const reply = (r: Result): void => {
+    if (isStatus(r)) return sendStatus(res, r);
+    if (ri.verb === 'list' || ri.verb === 'deletecollection') {
+      const items = ((r.object.items as KubeObject[] | undefined) ?? []).map((o) => conv.down({ ...o, apiVersion: 'x', kind: info.kind }));
+      const list = { ...r.object, apiVersion: served.group === '' ? served.version : `${served.group}/${served.version}`, items: items.map(({ apiVersion: _a, kind: _k, ...rest }) => rest) };
+      return send(res, r.code, list);
+    }
+    send(res, r.code, down(r.object));
+  };
+  const pred = makePredicate(info, ri.namespace, query.get('labelSelector') ?? undefined, query.get('fieldSelector') ?? undefined);
+  if (isStatus(pred)) return sendStatus(res, pred);
+  switch (ri.verb) {
+    case 'get':
+      return reply(await deps.registry.get(scope));
+    case 'list':
+      return reply(await listObjects(deps.registry.store, deps.caches.get(info), info, pred, {
+        ...optional('limit', intParam(query, 'limit')),
+        ...optional('continueToken', query.get('continue') ?? undefined),
+        ...optional('resourceVersion', query.get('resourceVersion') ?? undefined),
+      }));
+    case 'watch':
+      await serveWatch(deps.registry.store, deps.caches.get(info), deps.clock, {
+        info,
+        pred: ri.name === '' ? pred : (makePredicate(info, ri.namespace, undefined, `metadata.name=${ri.name}`) as Exclude<typeof pred, ApiStatus>),
+        resourceVersion: query.get('resourceVersion') ?? undefined,
+        timeoutSeconds: intParam(query, 'timeoutSeconds') ?? 1800,
+        allowBookmarks: query.get('allowWatchBookmarks') === 'true',
+        render: (o) => down(o),
+      }, chunkedSink(res));
+      return;
+    case 'create':
+    case 'update': {
+      const body = await decodedBody(deps, served, req, query);
+      if (isStatus(body.object)) return sendStatus(res, body.object);
+      const bodyObject = body.object;
+      if (ri.verb === 'create') return reply(await deps.registry.create(scope, conv.up(bodyObject), { dryRun, user }));
+      const stored = await deps.registry.get(scope);
+      return reply(await deps.registry.update(scope, conv.up(bodyObject, isStatus(stored) ? undefined : stored.object), { dryRun, user }));
+    }
+    case 'patch': {
+      const patch = await patchBody(req);
+      if (isStatus(patch)) return sendStatus(res, patch);
+      const type = mediaType(req.headers['content-type']);
+      return reply(await deps.registry.patch(scope, (current) => {
+        const patched = patchOrUnsupported(deps, type, conv.down(current), patch, served);
+        return isStatus(patched) ? patched : conv.up(patched, current);
+      }, { dryRun, user }));
+    }
+    case 'delete': {
+      const opts = await deleteOptions(req, query, dryRun);
+      if (isStatus(opts)) return sendStatus(res, opts);
+      return reply(await deps.registry.delete(scope, { ...opts, user }));
+    }
+    default:
+      return sendStatus(res, methodNotAllowed({ group: served.group, resource: served.resource }, ri.verb));
+  }
 }
