@@ -89,6 +89,8 @@ export class RaftNodeDriver {
   private applying: Promise<void> = Promise.resolve();
   /** The finishing steps of the Readys in flight, chained in Ready order. */
   private finishing: Promise<void> = Promise.resolve();
+  /** Messages of finished Readys, sent together (see sendAfterPersist). */
+  private outbox: Message[] = [];
   private applied: number;
   private lead: NodeId = 0;
   private readonly reads = new Map<string, Array<Deferred<number>>>();
@@ -355,7 +357,7 @@ export class RaftNodeDriver {
         this.inflight--;
         // Stopped meanwhile: what is durable stays, the rest is redone after a restart.
         if (this.state !== 'running') return;
-        this.send(late);
+        this.sendAfterPersist(late);
         this.raw.advance(rd);
         this.schedule();
       })
@@ -363,6 +365,24 @@ export class RaftNodeDriver {
         this.inflight--;
         this.fail(asError(err));
       });
+  }
+
+  /**
+   * Queues messages that waited for their Ready's persist. Readys whose writes were grouped
+   * finish in the same burst of promise callbacks; their messages leave together once it is
+   * over (process.nextTick runs after the microtasks queued now), in one frame per peer with
+   * their acknowledgements coalesced, instead of one frame each.
+   */
+  private sendAfterPersist(messages: Message[]): void {
+    if (messages.length === 0) return;
+    const first = this.outbox.length === 0;
+    for (const m of messages) this.outbox.push(m);
+    if (!first) return;
+    process.nextTick(() => {
+      const batch = this.outbox;
+      this.outbox = [];
+      if (this.state === 'running') this.send(batch);
+    });
   }
 
   private send(batch: Message[]): void {
