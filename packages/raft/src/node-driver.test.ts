@@ -156,7 +156,9 @@ describe('RaftNodeDriver', () => {
       for (const n of nodes) await n.close();
     });
     await waitFor('a leader', () => leaderOf(nodes) !== undefined);
-    const follower = nodes.find((n) => n !== leaderOf(nodes)) as TestNode;
+    const leader = leaderOf(nodes) as TestNode;
+    const follower = nodes.find((n) => n !== leader) as TestNode;
+    await waitFor('the follower to know the leader', () => follower.driver.status().softState.lead === leader.id);
     const cmds = Array.from({ length: 20 }, (_, i) => `p${i}`);
     await Promise.all(cmds.map((c) => follower.driver.propose(bytes(c))));
     await waitFor('every node to apply the batch', () => nodes.every((n) => n.applied.length === cmds.length));
