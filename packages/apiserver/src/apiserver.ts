@@ -70,7 +70,9 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
       return (await store.get(key))?.object;
     },
   };
-  const registry = new Registry(store, admission, opts.clock, opts.rng);
+  // Writes start from the watch cache's copy where a cache already follows the resource; they
+  // start no cache of their own (a store watch per written resource is not theirs to add).
+  const registry = new Registry(store, admission, opts.clock, opts.rng, (info, key) => caches.peek(info)?.get(key));
   const surface = createSurface(
     {
       store,

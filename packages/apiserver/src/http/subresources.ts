@@ -133,7 +133,8 @@ async function bind(deps: HandlerDeps, scope: Scope, req: IncomingMessage, dryRu
   if (target?.name === undefined || target.name === '') return badRequest('Binding target name is required');
   if (target.kind !== undefined && target.kind !== '' && target.kind !== 'Node') return badRequest(`Binding target kind must be Node, not ${target.kind}`);
   const r = await deps.registry.patch(scope, (current) => {
-    const pod = structuredClone(current) as Pod;
+    // `current` is this attempt's own copy (see Mutation): changed in place.
+    const pod = current as Pod;
     if (pod.metadata?.deletionTimestamp !== undefined) return conflict(targetOf(scope), `pod ${scope.name} is being deleted, cannot be assigned to a host`);
     const assigned = pod.spec?.nodeName;
     if (assigned !== undefined && assigned !== '') return conflict(targetOf(scope), `pod ${scope.name} is already assigned to node "${assigned}"`);

@@ -13,6 +13,7 @@ import { STALE_OBJECT, alreadyExists, badRequest, conflict, internalError, isSta
 import type { ApiStatus } from '../http/status';
 import type { ObjectStore, SideKey, Stored } from '../storage/object-store';
 import { deleteObject } from './deletion';
+import { copyJson } from './json-copy';
 import type { DeleteOptions } from './deletion';
 import { generateName, newUid, rfc3339 } from './meta';
 import { releasesOf, storeKey, targetOf } from './scope';
@@ -54,8 +55,16 @@ export interface CommittedChange {
   object: KubeObject;
 }
 
-/** Applies a patch to the current object; supplied by the HTTP layer (it knows the media type). */
+/**
+ * Applies a patch to the current object; supplied by the HTTP layer (it knows the media type).
+ * `current` is the attempt's own copy: the mutation may change it and return it.
+ */
 export type Mutation = (current: KubeObject) => KubeObject | ApiStatus;
+
+/** Where guaranteedUpdate may read an object's recent state (the watch cache); it may lag the store. */
+export type RecentState = (info: ResourceInfo, key: string) => Stored | undefined;
+
+type UpdateStep = { kind: 'written' | 'answer'; result: Result } | { kind: 'conflict' };
 
 const MAX_RETRIES = 5;
 
@@ -69,6 +78,7 @@ export class Registry {
     private readonly admission: AdmissionDeps,
     private readonly clock: Clock,
     private readonly rng: Rng,
+    private readonly recent?: RecentState,
   ) {}
 
   /** Calls `fn` after every write this registry commits. */
@@ -99,7 +109,7 @@ export class Registry {
   }
 
   async create(s: Scope, body: KubeObject, opts: WriteOptions): Promise<Result> {
-    const obj = structuredClone(body);
+    const obj = copyJson(body);
     const meta: ObjectMeta = (obj.metadata ??= {});
     if (s.info.namespaced) {
       if (meta.namespace !== undefined && meta.namespace !== '' && meta.namespace !== s.namespace) {
@@ -127,7 +137,7 @@ export class Registry {
     else delete meta.generation;
     strategy.prepareForCreate(obj);
     for (let attempt = 0; ; attempt++) {
-      const admitted = await admitCreate(this.admission, s.info, structuredClone(obj));
+      const admitted = await admitCreate(this.admission, s.info, copyJson(obj));
       if (isStatus(admitted)) return admitted;
       const object = admitted.object;
       const denied = restrict('CREATE', s, opts.user, undefined, object);
@@ -177,52 +187,73 @@ export class Registry {
   /**
    * Reads, computes the new object with `tryUpdate` and writes it if the object is unchanged since
    * the read; on a lost race, reads again (kube-apiserver's GuaranteedUpdate).
+   *
+   * The first read comes from the watch cache when it holds the object (kube-apiserver's cacher
+   * hands GuaranteedUpdate its cached copy the same way): it saves a store round trip on most
+   * writes. That copy may lag the store. Invariants that keep this safe: a write is a compare on
+   * the revision the copy was read at, so a stale copy can only lose (conflict, then a fresh read);
+   * and an answer given without writing (a refusal, a no-op, a dry run) is only ever given from a
+   * fresh store read, so a client never sees an answer a stale copy made up.
    */
   private async guaranteedUpdate(s: Scope, opts: WriteOptions & { subresource?: string }, tryUpdate: Mutation, createOnMissing: boolean): Promise<Result> {
     const key = storeKey(s.info, s.namespace, s.name);
-    const strategy = strategyFor(s.info);
-    for (let attempt = 0; attempt < MAX_RETRIES; attempt++) {
-      const current = await this.store.get(key);
+    let current = opts.dryRun ? undefined : this.recent?.(s.info, key);
+    let fresh = current === undefined;
+    if (fresh) current = await this.store.get(key);
+    for (let attempt = 0; attempt < MAX_RETRIES;) {
       if (current === undefined) {
-        if (createOnMissing && strategy.allowCreateOnUpdate && opts.subresource === undefined) {
+        // Only a fresh read gets here: a cached copy is never undefined.
+        if (createOnMissing && strategyFor(s.info).allowCreateOnUpdate && opts.subresource === undefined) {
           const body = tryUpdate({});
           if (isStatus(body)) return body;
           return this.create(s, body, opts);
         }
         return notFound(targetOf(s));
       }
-      const proposed = tryUpdate(structuredClone(current.object));
-      if (isStatus(proposed)) return proposed;
-      const next = this.mergeUpdate(s, current, structuredClone(proposed), opts.subresource);
-      // A binding is the server's own write of spec.nodeName, which pod validation forbids clients.
-      const admitted = opts.subresource === 'binding' ? { object: next } : admitUpdate(this.admission, s.info, next, current.object);
-      if (isStatus(admitted)) return admitted;
-      const object = admitted.object;
-      const denied = restrict('UPDATE', s, opts.user, opts.subresource, object, current.object);
-      if (denied !== undefined) return denied;
-      if (deepEqual(stripRv(object), stripRv(current.object))) return { code: 200, object: current.object };
-      if (opts.dryRun) return { code: 200, object };
-      // The last finalizer removed from an object being deleted: the update completes the deletion.
-      if (object.metadata?.deletionTimestamp !== undefined && (object.metadata.finalizers ?? []).length === 0 && !isNamespaceWithFinalizers(s, object)) {
-        const res = await this.store.delete(key, current.revision, releasesOf(s, current.object));
-        if (res.ok) {
-          this.committed('DELETED', s.info, object);
-          return { code: 200, object };
-        }
-        if (res.why === 'not-found') return notFound(targetOf(s));
-        continue;
-      }
-      const side = s.info.resource === 'services' && s.info.group === '' ? reservationChanges(current.object, object, `${s.namespace}/${s.name}`) : [];
-      const taken = await this.takenAmong(side);
-      if (taken.size > 0) return allocationTaken(s, object, taken);
-      const res = await this.store.update(key, object, current.revision, side);
-      if (res.ok) {
-        this.committed('MODIFIED', s.info, res.object);
-        return { code: 200, object: res.object };
-      }
-      if (res.why === 'not-found') return notFound(targetOf(s));
+      const step = await this.updateOnce(s, key, current, opts, tryUpdate);
+      if (step.kind === 'written' || (step.kind === 'answer' && fresh)) return step.result;
+      if (step.kind === 'conflict') attempt++;
+      current = await this.store.get(key);
+      fresh = true;
     }
     return conflict(targetOf(s), STALE_OBJECT);
+  }
+
+  /** One attempt of guaranteedUpdate from `current`: a committed write, an answer without one, or a lost race. */
+  private async updateOnce(s: Scope, key: string, current: Stored, opts: WriteOptions & { subresource?: string }, tryUpdate: Mutation): Promise<UpdateStep> {
+    const answer = (result: Result): UpdateStep => ({ kind: 'answer', result });
+    const proposed = tryUpdate(copyJson(current.object));
+    if (isStatus(proposed)) return answer(proposed);
+    // What tryUpdate returns may share parts with the request (a body, a patch) that the next
+    // attempt reuses, and the merge and admission mutate it: they get their own copy.
+    const next = this.mergeUpdate(s, current, copyJson(proposed), opts.subresource);
+    // A binding is the server's own write of spec.nodeName, which pod validation forbids clients.
+    const admitted = opts.subresource === 'binding' ? { object: next } : admitUpdate(this.admission, s.info, next, current.object);
+    if (isStatus(admitted)) return answer(admitted);
+    const object = admitted.object;
+    const denied = restrict('UPDATE', s, opts.user, opts.subresource, object, current.object);
+    if (denied !== undefined) return answer(denied);
+    if (deepEqual(stripRv(object), stripRv(current.object))) return answer({ code: 200, object: current.object });
+    if (opts.dryRun) return answer({ code: 200, object });
+    // The last finalizer removed from an object being deleted: the update completes the deletion.
+    if (object.metadata?.deletionTimestamp !== undefined && (object.metadata.finalizers ?? []).length === 0 && !isNamespaceWithFinalizers(s, object)) {
+      const res = await this.store.delete(key, current.revision, releasesOf(s, current.object));
+      if (res.ok) {
+        this.committed('DELETED', s.info, object);
+        return { kind: 'written', result: { code: 200, object } };
+      }
+      return res.why === 'not-found' ? { kind: 'written', result: notFound(targetOf(s)) } : { kind: 'conflict' };
+    }
+    const side = s.info.resource === 'services' && s.info.group === '' ? reservationChanges(current.object, object, `${s.namespace}/${s.name}`) : [];
+    const taken = await this.takenAmong(side);
+    if (taken.size > 0) return answer(allocationTaken(s, object, taken));
+    const res = await this.store.update(key, object, current.revision, side);
+    if (res.ok) {
+      this.committed('MODIFIED', s.info, res.object);
+      return { kind: 'written', result: { code: 200, object: res.object } };
+    }
+    // The key is gone from the store: that answer is fresh whatever copy the attempt started from.
+    return res.why === 'not-found' ? { kind: 'written', result: notFound(targetOf(s)) } : { kind: 'conflict' };
   }
 
   /** What of `next` the request may change: status only through /status, the rest only through the main resource. */
@@ -232,7 +263,7 @@ export class Registry {
     const hasStatus = s.info.subresources.includes('status');
     let out: KubeObject;
     if (subresource === 'status') {
-      out = structuredClone(old);
+      out = copyJson(old);
       out.status = next.status;
       // Annotations travel with status updates (kube's status strategies reset the spec and labels,
       // not annotations: the deployment controller writes its revision annotation that way).
@@ -241,7 +272,7 @@ export class Registry {
       out = next;
       if (hasStatus && subresource !== 'binding') {
         if (old.status === undefined) delete out.status;
-        else out.status = structuredClone(old.status);
+        else out.status = copyJson(old.status);
       }
     }
     const meta: ObjectMeta = (out.metadata ??= {});

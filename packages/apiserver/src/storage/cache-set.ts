@@ -26,6 +26,11 @@ export class CacheSet {
     return c;
   }
 
+  /** The cache of a resource if something already started it (a watch, a list, a lookup); never starts one. */
+  peek(info: ResourceInfo): WatchCache | undefined {
+    return this.caches.get(info.storePrefix);
+  }
+
   stop(): void {
     for (const c of this.caches.values()) c.stop();
     this.caches.clear();
