@@ -157,8 +157,11 @@ export class WatchCache {
       for (const w of this.watchers) w.onChange(change);
     }
     this.rev = Math.max(this.rev, revision);
+    // The window holds between `capacity` and 1.25 x `capacity` changes: trimming once per
+    // quarter of the capacity keeps the copy amortised O(1) per change (trimming to exactly
+    // `capacity` copied the whole window on every change once it was full).
     const capacity = this.opts.capacity ?? 10_000;
-    if (this.window.length > capacity) {
+    if (this.window.length > capacity + Math.max(1, capacity >> 2)) {
       const drop = this.window.length - capacity;
       this.windowStart = this.window[drop - 1]!.revision;
       this.window = this.window.slice(drop);
