@@ -260,43 +260,57 @@ maybe('control-plane chaos: leaders SIGKILLed while a Deployment scales 0 -> 200
     return readFileSync(file, 'utf8').split('\n').filter((l) => !l.includes('"level":"debug"')).slice(-lines).join('\n');
   }
 
-  /** When the launcher saw `service` die after `kubemu kill` (its supervisor.log, ISO timestamps). */
-  async function diedAt(service: string): Promise<number> {
+  /** When the launcher saw `service` die after `notBefore` (its supervisor.log, ISO timestamps). */
+  async function diedAt(service: string, notBefore: number): Promise<number> {
     const log = path.join(project.dir, 'run', project.project, 'supervisor.log');
     return waitFor(`${service}'s death in supervisor.log`, async () => {
-      const lines = readFileSync(log, 'utf8').split('\n').filter((l) => l.includes(` ${service}: stopped (`));
-      const last = lines[lines.length - 1];
-      return last === undefined ? undefined : Date.parse(last.split(' ')[0] as string);
+      const times = readFileSync(log, 'utf8').split('\n').filter((l) => l.includes(` ${service}: stopped (`)).map((l) => Date.parse(l.split(' ')[0] as string));
+      return times.find((t) => t >= notBefore);
     }, 10_000, 100);
   }
 
+  /** The holder identity the service's current process announced when it started. */
+  function identityOf(service: string): string {
+    const lines = logTail(service, 1_000_000).split('\n').filter((l) => l.includes('"serving healthz and metrics"'));
+    return (JSON.parse(lines[lines.length - 1] ?? '{}') as { identity?: string }).identity ?? '';
+  }
+
   /**
-   * SIGKILLs the pair's leader (`kubemu kill`), waits for the standby to lead, and returns the
-   * takeover: from the launcher seeing the leader die to the standby's acquireTime in the Lease
-   * (both wall clocks of this host). The killed replica is started again and rejoins as a standby.
+   * SIGKILLs the pair's leader (`kubemu kill`) and returns the takeover: from the launcher seeing
+   * the leader die to the next holder's acquireTime in the Lease (both wall clocks of this host).
+   * The killed replica is started again and rejoins as a standby. A leader that lost the Lease on
+   * its own just before the kill landed made no takeover-after-kill to time: that is reported and
+   * the new leader is killed instead (at most three tries).
    */
   async function killLeader(pair: Pair): Promise<number> {
-    const leader = await waitFor(`one ${pair.lease} leader`, async () => {
-      const ls = await leaders(pair);
-      return ls.length === 1 ? ls[0] : undefined;
-    }, 30_000, 100);
-    const standby = pair.services.find((s) => s !== leader) as string;
-    const before = await lease(pair.lease);
-    const holder = before.spec?.holderIdentity ?? '';
-    console.log(`${pair.lease}: killing the leader ${leader} (${history?.progress() ?? ''})`);
-    await project.must('kill', leader, '--signal', 'KILL');
-    await waitFor(`${standby} to lead ${pair.lease}`, async () => ((await isLeader(standby, pair)) ? true : undefined), LEASE_MS + 20_000, 50);
-    const after = await lease(pair.lease);
-    expect(after.spec?.holderIdentity).not.toBe(holder);
-    expect(after.spec?.leaseTransitions ?? 0).toBeGreaterThan(before.spec?.leaseTransitions ?? 0);
-    const died = await diedAt(leader);
-    const tracker = trackers.get(pair.lease) as LeaseTracker;
-    const h = await waitFor(`the Lease ${pair.lease} to change hands`, async () => tracker.handover(holder), 5000, 100);
-    const took = h.acquiredMs - died;
-    console.log(`${pair.lease} failover: ${standby} acquired the Lease ${took} ms after ${leader} died (lease ${LEASE_MS} ms); ${leader}'s last renewTime was ${died - h.lastRenewMs} ms before its death`);
-    if (took > LEASE_MS + 1000) console.log(`${standby}'s log:\n${logTail(standby)}`);
-    await project.must('start', leader);
-    return took;
+    for (let attempt = 1; ; attempt++) {
+      // The leader by its /metrics, and the Lease naming that very process as its holder.
+      const { leader, before } = await waitFor(`one ${pair.lease} leader holding the Lease`, async () => {
+        const [ls, l] = await Promise.all([leaders(pair), lease(pair.lease)]);
+        return ls.length === 1 && l.spec?.holderIdentity === identityOf(ls[0] as string) ? { leader: ls[0] as string, before: l } : undefined;
+      }, LEASE_MS + 20_000, 100);
+      const standby = pair.services.find((s) => s !== leader) as string;
+      const holder = before.spec?.holderIdentity ?? '';
+      console.log(`${pair.lease}: killing the leader ${leader} (${history?.progress() ?? ''})`);
+      const killAt = Date.now() - 1000;
+      await project.must('kill', leader, '--signal', 'KILL');
+      const died = await diedAt(leader, killAt);
+      const h = await waitFor(`the Lease ${pair.lease} to change hands`, async () => trackers.get(pair.lease)?.handover(holder), LEASE_MS + 20_000, 100);
+      await project.must('start', leader);
+      if (h.acquiredMs < died) {
+        console.log(`NOTE: ${leader} lost ${pair.lease} on its own ${died - h.acquiredMs} ms before the kill landed (its last renewTime ${died - h.lastRenewMs} ms before)`);
+        expect(attempt).toBeLessThan(3);
+        continue;
+      }
+      await waitFor(`${standby} to lead ${pair.lease}`, async () => ((await isLeader(standby, pair)) ? true : undefined), LEASE_MS + 20_000, 50);
+      const after = await lease(pair.lease);
+      expect(after.spec?.holderIdentity).toBe(identityOf(standby));
+      expect(after.spec?.leaseTransitions ?? 0).toBeGreaterThan(before.spec?.leaseTransitions ?? 0);
+      const took = h.acquiredMs - died;
+      console.log(`${pair.lease} failover: ${standby} acquired the Lease ${took} ms after ${leader} died (lease ${LEASE_MS} ms); ${leader}'s last renewTime was ${died - h.lastRenewMs} ms before its death`);
+      if (took > LEASE_MS + 1000) console.log(`${standby}'s log:\n${logTail(standby)}`);
+      return took;
+    }
   }
 
   async function storeStatus(member: string): Promise<{ id: string; leader: string } | undefined> {
@@ -322,6 +336,7 @@ maybe('control-plane chaos: leaders SIGKILLed while a Deployment scales 0 -> 200
   }
 
   beforeAll(async () => {
+    const t0 = Date.now();
     const name = uniqueProject('cpchaos');
     project = new KubemuProject(name, () => withShortLeases(composeForProject(name)));
     await project.up();
@@ -344,6 +359,7 @@ maybe('control-plane chaos: leaders SIGKILLed while a Deployment scales 0 -> 200
     await waitFor(`${NS}/default ServiceAccount`, async () => ((await kubectl(['-n', NS, 'get', 'serviceaccount', 'default'])).code === 0 ? true : undefined), 30_000, 200);
     nodes = new SimulatedNodes({ client, clock: new RealClock(), rng: new SeededRng(14), log: silentLogger(), count: NODES, shape: { cpu: '4', memory: '16Gi', pods: '110' }, podStartDelayMs: 300 });
     await nodes.start();
+    console.log(`compose project ${name} up, leaders elected, ${NODES} nodes registered in ${Date.now() - t0} ms`);
   }, 150_000);
 
   afterAll(async () => {
