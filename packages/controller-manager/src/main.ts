@@ -91,7 +91,9 @@ async function main(): Promise<void> {
     let running: Promise<void> | undefined;
     const recorder = new EventRecorder({ client, component: 'kube-controller-manager', clock, rng: rng.fork(), logger: log });
     const elector = new LeaderElector({
-      lock: new LeaseLock(client, leaseNs, leaseName, identity),
+      // A client of its own, as kube-controller-manager's "leader-election" client: renewals must not
+      // queue behind the controllers' rate-limited requests.
+      lock: new LeaseLock(RestClient.fromConfig(config, { clock, userAgent: 'kube-controller-manager/v1.32.0 (kubemu) leader-election', logger: log }), leaseNs, leaseName, identity),
       leaseDurationMs: durationFlag(f, 'leader-elect-lease-duration'),
       renewDeadlineMs: durationFlag(f, 'leader-elect-renew-deadline'),
       retryPeriodMs: durationFlag(f, 'leader-elect-retry-period'),

@@ -100,7 +100,9 @@ async function main(): Promise<void> {
     if (f['leader-elect-resource-lock'] !== 'leases') throw new Error(`--leader-elect-resource-lock=${f['leader-elect-resource-lock']}: only leases is supported`);
     scheduler.metrics.leader.set({ name: leaderName }, 0);
     const elector = new LeaderElector({
-      lock: new LeaseLock(client, f['leader-elect-resource-namespace'], leaderName, identity),
+      // A client of its own, as kube-scheduler's leader-election client: renewals must not queue
+      // behind the scheduler's rate-limited bindings and status writes.
+      lock: new LeaseLock(RestClient.fromConfig(config, { clock, userAgent: 'kube-scheduler/v1.32.0 (kubemu) leader-election' }), f['leader-elect-resource-namespace'], leaderName, identity),
       leaseDurationMs: duration('leader-elect-lease-duration'),
       renewDeadlineMs: duration('leader-elect-renew-deadline'),
       retryPeriodMs: duration('leader-elect-retry-period'),
