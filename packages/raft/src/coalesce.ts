@@ -23,10 +23,13 @@ export function coalesceMessages(messages: Message[], maxBytes: number): Message
   if (messages.length < 2) return messages;
   const out: Message[] = [];
   const lastTo = new Map<NodeId, number>();
+  // MsgApps this call created by merging: their entries arrays are its own to extend in place
+  // (the input messages, and the arrays they share with the core's log, are never modified).
+  const owned = new Map<Message, number>();
   for (const m of messages) {
     const at = lastTo.get(m.to);
     const prev = at === undefined ? undefined : out[at];
-    const merged = prev === undefined ? undefined : merge(prev, m, maxBytes);
+    const merged = prev === undefined ? undefined : merge(prev, m, maxBytes, owned);
     if (at !== undefined && merged !== undefined) {
       out[at] = merged;
       continue;
@@ -37,7 +40,8 @@ export function coalesceMessages(messages: Message[], maxBytes: number): Message
   return out;
 }
 
-function merge(a: Message, b: Message, maxBytes: number): Message | undefined {
+/** `owned` maps each message this call created to the bytes of entry data it holds. */
+function merge(a: Message, b: Message, maxBytes: number, owned: Map<Message, number>): Message | undefined {
   if (a.type !== b.type || a.from !== b.from || a.term !== b.term) return undefined;
   if (a.type === 'MsgAppResp') {
     if (a.reject || b.reject) return undefined;
@@ -48,8 +52,19 @@ function merge(a: Message, b: Message, maxBytes: number): Message | undefined {
   const lastIndex = last?.index ?? a.index;
   const lastTerm = last?.term ?? a.logTerm;
   if (b.index !== lastIndex || b.logTerm !== lastTerm) return undefined;
-  if (b.entries.length > 0 && dataBytes(a.entries) + dataBytes(b.entries) > maxBytes) return undefined;
-  return { ...a, entries: b.entries.length === 0 ? a.entries : [...a.entries, ...b.entries], commit: Math.max(a.commit, b.commit) };
+  const aBytes = owned.get(a) ?? dataBytes(a.entries);
+  const bBytes = dataBytes(b.entries);
+  if (b.entries.length > 0 && aBytes + bBytes > maxBytes) return undefined;
+  const commit = Math.max(a.commit, b.commit);
+  if (owned.has(a)) {
+    for (const e of b.entries) a.entries.push(e);
+    a.commit = commit;
+    owned.set(a, aBytes + bBytes);
+    return a;
+  }
+  const m: Message = { ...a, entries: [...a.entries, ...b.entries], commit };
+  owned.set(m, aBytes + bBytes);
+  return m;
 }
 
 function dataBytes(entries: readonly Entry[]): number {

@@ -5,7 +5,7 @@ export type { Storage } from './storage';
 export * from './describe';
 export { RawNode } from './raw-node';
 export { ReadyOrder } from './ready-order';
-export type { RaftConfig, Status, Progress } from './raw-node';
+export type { BasicStatus, RaftConfig, Status, Progress } from './raw-node';
 export type { ReadOnlyOption } from './read-only';
 export type { ProgressStateType } from './progress';
 export { Wal, WalClosedError, WalFailedError, DEFAULT_SEGMENT_BYTES } from './wal';

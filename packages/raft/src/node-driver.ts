@@ -4,7 +4,7 @@ import type { ReadyPersister } from './disk-storage';
 import { RawNode } from './raw-node';
 import { coalesceMessages } from './coalesce';
 import { ReadyOrder } from './ready-order';
-import type { RaftConfig, Status } from './raw-node';
+import type { BasicStatus, RaftConfig, Status } from './raw-node';
 import type { Transport } from './transport';
 import type { ConfChange, ConfState, Entry, Message, NodeId, Ready, ReadState, Snapshot } from './types';
 import { decodeConfChange, isEmptyHardState, isEmptySnapshot } from './types';
@@ -224,6 +224,11 @@ export class RaftNodeDriver {
 
   status(): Status {
     return this.raw.status();
+  }
+
+  /** status() without the membership and progress (see RawNode.basicStatus). */
+  basicStatus(): BasicStatus {
+    return this.raw.basicStatus();
   }
 
   /** The error that stopped the driver, if one did. */

@@ -17,8 +17,10 @@ export function majority(n: number): number {
  * one that a majority is at or beyond. An empty voter set commits nothing here (a node without a
  * configuration never leads, so the value is never used to advance commit).
  */
-export function committedIndex(voters: Iterable<NodeId>, matchOf: (id: NodeId) => number | undefined): number {
-  const matches: number[] = [];
+export function committedIndex(voters: Iterable<NodeId>, matchOf: (id: NodeId) => number | undefined, scratch: number[] = []): number {
+  // Called on every acknowledgement: the caller may lend an array to fill instead of a new one.
+  const matches = scratch;
+  matches.length = 0;
   for (const id of voters) matches.push(matchOf(id) ?? 0);
   if (matches.length === 0) return 0;
   matches.sort((a, b) => b - a);

@@ -21,12 +21,16 @@ export interface Progress {
   inflights: number;
 }
 
-export interface Status {
+/** What status() reports without the membership and the leader's progress (cheap: no copies of those). */
+export interface BasicStatus {
   id: NodeId;
   hardState: HardState;
   softState: SoftState;
   applied: number;
   leadTransferee: NodeId;
+}
+
+export interface Status extends BasicStatus {
   confState: ConfState;
   /** Only on the leader. */
   progress?: Map<NodeId, Progress>;
@@ -251,17 +255,19 @@ export class RawNode {
     this.raft.step(message({ type: 'MsgSnapStatus', from: id, reject: status === 'failure' }));
   }
 
+  /**
+   * Term, vote, commit, role and leader, without status()'s copies of the membership and of the
+   * leader's view of every peer: for callers on every request (etcd's BasicStatus).
+   */
+  basicStatus(): BasicStatus {
+    const r = this.raft;
+    return { id: r.id, hardState: r.hardState(), softState: r.softState(), applied: r.raftLog.applied, leadTransferee: r.leadTransferee };
+  }
+
   /** A copy of the node's state; safe to keep and compare. */
   status(): Status {
     const r = this.raft;
-    const s: Status = {
-      id: r.id,
-      hardState: r.hardState(),
-      softState: r.softState(),
-      applied: r.raftLog.applied,
-      leadTransferee: r.leadTransferee,
-      confState: r.trk.confState(),
-    };
+    const s: Status = { ...this.basicStatus(), confState: r.trk.confState() };
     if (r.state === 'Leader') {
       s.progress = new Map();
       r.trk.visit((id, pr) => {

@@ -16,6 +16,10 @@ export class ProgressTracker {
   readonly learners = new Set<NodeId>();
   readonly progress = new Map<NodeId, PeerProgress>();
   private readonly votes = new Map<NodeId, boolean>();
+  /** ids(), kept until the membership changes: the leader visits every peer several times per message. */
+  private sortedIds: readonly NodeId[] | undefined;
+  /** Scratch space for committed(), sized to the voters. */
+  private matches: number[] = [];
 
   constructor(readonly maxInflight: number) {}
 
@@ -27,9 +31,10 @@ export class ProgressTracker {
     return t;
   }
 
-  /** Every member, voters and learners, ascending. */
-  ids(): NodeId[] {
-    return [...this.progress.keys()].sort((a, b) => a - b);
+  /** Every member, voters and learners, ascending (a shared array: do not modify it). */
+  ids(): readonly NodeId[] {
+    this.sortedIds ??= [...this.progress.keys()].sort((a, b) => a - b);
+    return this.sortedIds;
   }
 
   voterIds(): NodeId[] {
@@ -52,7 +57,7 @@ export class ProgressTracker {
 
   /** The highest index replicated on a majority of voters (§5.3); learners never count. */
   committed(): number {
-    return committedIndex(this.voters, (id) => this.progress.get(id)?.match);
+    return committedIndex(this.voters, (id) => this.progress.get(id)?.match, this.matches);
   }
 
   /**
@@ -91,6 +96,7 @@ export class ProgressTracker {
    */
   apply(cc: ConfChange, lastIndex: number): void {
     if (cc.nodeId === 0) return;
+    this.sortedIds = undefined;
     switch (cc.type) {
       case 'AddNode':
         this.addVoter(cc.nodeId, lastIndex);
@@ -108,6 +114,7 @@ export class ProgressTracker {
 
   /** Promotion keeps the learner's progress: what it replicated so far still holds. */
   private addVoter(id: NodeId, lastIndex: number): void {
+    this.sortedIds = undefined;
     this.learners.delete(id);
     this.voters.add(id);
     const pr = this.progress.get(id);
@@ -119,6 +126,7 @@ export class ProgressTracker {
    * Demotion keeps the progress too. (A demoted leader steps down: see membership.ts.)
    */
   private addLearner(id: NodeId, lastIndex: number): void {
+    this.sortedIds = undefined;
     this.voters.delete(id);
     this.learners.add(id);
     const pr = this.progress.get(id);

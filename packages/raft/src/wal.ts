@@ -167,7 +167,10 @@ export class Wal {
   save(hardState: HardState | undefined, entries: readonly Entry[], opts: WalSaveOptions = {}): Promise<void> {
     // Encoded before queueing: a value that cannot be encoded is the caller's error and must not
     // mark the WAL failed, since nothing was written.
-    const w = new BinaryWriter(4096);
+    // Sized for what is written (records add a few dozen bytes each), not a fixed page per save.
+    let estimate = 256;
+    for (const e of entries) estimate += e.data.length + 32;
+    const w = new BinaryWriter(estimate);
     const snap = opts.snapshot;
     try {
       if (snap !== undefined) writeRecord(w, { type: 'snapshot', ...snap });
