@@ -27,6 +27,9 @@ export function createEtcdGrpcServer(backend: EtcdBackend, opts: EtcdGrpcServerO
     'grpc.keepalive_timeout_ms': 20 * 1000,
     'grpc.http2.min_ping_interval_without_data_ms': 5000,
     'grpc.keepalive_permit_without_calls': 1,
+    // grpc-js's channelz bookkeeping (per-call counters and objects for a debugging service this
+    // server does not register) costs on every call: etcd serves no channelz either.
+    'grpc.enable_channelz': 0,
   });
   const svc = etcdServices();
   server.addService(svc.KV.service, kvService(backend));

@@ -43,8 +43,13 @@ const ARRAY = 7;
 const OBJECT = 8;
 
 class Writer {
-  buf = Buffer.allocUnsafe(1024);
+  buf: Buffer;
   pos = 0;
+
+  /** `size` exactly: a buffer of its own (allocUnsafeSlow), not a slice of Node's shared pool. */
+  constructor(size?: number) {
+    this.buf = size === undefined ? Buffer.allocUnsafe(1024) : Buffer.allocUnsafeSlow(size);
+  }
 
   ensure(n: number): void {
     if (this.pos + n <= this.buf.length) return;
@@ -82,9 +87,17 @@ class Writer {
   }
 }
 
+/**
+ * The body is written into one scratch buffer reused by every call (encoding is synchronous, so
+ * calls never overlap); only the exact-size result is allocated.
+ */
+const scratch = new Writer();
+const SCRATCH_KEEP_BYTES = 64 * 1024;
+
 export function encodeEntry(r: ReplicatedRequest): Uint8Array {
   const names = new Map<string, number>();
-  const body = new Writer();
+  const body = scratch;
+  body.pos = 0;
   const value = (v: unknown): void => {
     if (v === null || v === undefined) return body.u8(NULL);
     if (v === false) return body.u8(FALSE);
@@ -115,10 +128,15 @@ export function encodeEntry(r: ReplicatedRequest): Uint8Array {
       return;
     }
     if (typeof v === 'object') {
-      const props = Object.entries(v).filter(([, x]) => x !== undefined && typeof x !== 'function');
+      const o = v as Record<string, unknown>;
+      const keys = Object.keys(o);
+      let n = 0;
+      for (const k of keys) if (encodable(o[k])) n++;
       body.u8(OBJECT);
-      body.varint(props.length);
-      for (const [k, x] of props) {
+      body.varint(n);
+      for (const k of keys) {
+        const x = o[k];
+        if (!encodable(x)) continue;
         let ord = names.get(k);
         if (ord === undefined) names.set(k, (ord = names.size));
         body.varint(ord);
@@ -129,15 +147,35 @@ export function encodeEntry(r: ReplicatedRequest): Uint8Array {
     throw new TypeError(`entry-codec: cannot encode a ${typeof v}`);
   };
   value(r);
-  const out = new Writer();
+  let size = 1 + varintSize(names.size) + body.pos;
+  for (const k of names.keys()) {
+    const n = Buffer.byteLength(k, 'utf8');
+    size += varintSize(n) + n;
+  }
+  // An exact-size buffer of its own: the log keeps this, not the scratch buffer.
+  const out = new Writer(size);
   out.u8(FORMAT);
   out.varint(names.size);
   for (const k of names.keys()) out.string(k);
-  out.ensure(body.pos);
   body.buf.copy(out.buf, out.pos, 0, body.pos);
   out.pos += body.pos;
-  // An exact-size copy: the log keeps this, not the growable buffer.
-  return Uint8Array.prototype.slice.call(out.buf, 0, out.pos);
+  // A rare large request must not pin a large scratch buffer for the life of the process.
+  if (body.buf.length > SCRATCH_KEEP_BYTES) body.buf = Buffer.allocUnsafe(1024);
+  return out.buf.subarray(0, out.pos);
+}
+
+/** What JSON keeps of a property: undefined values and functions are left out. */
+function encodable(x: unknown): boolean {
+  return x !== undefined && typeof x !== 'function';
+}
+
+function varintSize(v: number): number {
+  let n = 1;
+  while (v >= 0x80) {
+    v = Math.floor(v / 0x80);
+    n++;
+  }
+  return n;
 }
 
 export function decodeEntry(data: Uint8Array): ReplicatedRequest {

@@ -196,7 +196,7 @@ export class EtcdServer implements EtcdBackend {
 
   /** The leader's id when it is another member this one can call, else undefined (serve locally). */
   private remoteLeader(): number | undefined {
-    const lead = this.driver.status().softState.lead;
+    const lead = this.driver.basicStatus().softState.lead;
     if (this.opts.peers === undefined || lead === 0 || lead === this.memberId) return undefined;
     return lead;
   }
@@ -216,7 +216,7 @@ export class EtcdServer implements EtcdBackend {
       const commit = server.driver.status().hardState.commit;
       await server.driver.waitApplied(commit);
       // The core learns what was applied in advance(), once the Ready is also durable: a few turns later.
-      while (server.driver.status().applied < commit && server.driver.error() === undefined) await new Promise((resolve) => setImmediate(resolve));
+      while (server.driver.basicStatus().applied < commit && server.driver.error() === undefined) await new Promise((resolve) => setImmediate(resolve));
       server.driver.campaign();
     }
     server.leaseTimer = opts.clock.setInterval(() => server.revokeExpiredLeases(), 500);
@@ -237,18 +237,18 @@ export class EtcdServer implements EtcdBackend {
   /** Resolves once this member knows a leader (tests and readiness). */
   async waitLeader(timeoutMs = 10_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    while (this.driver.status().softState.lead === 0) {
+    while (this.driver.basicStatus().softState.lead === 0) {
       if (Date.now() > deadline) throw new ErrNoLeader();
       await new Promise((r) => setTimeout(r, 10));
     }
   }
 
   isLeader(): boolean {
-    return this.driver.status().softState.raftState === 'Leader';
+    return this.driver.basicStatus().softState.raftState === 'Leader';
   }
 
   header(revision = this.sm.currentRev): ResponseHeader {
-    return { clusterId: this.clusterId, memberId: this.memberId, revision, raftTerm: this.driver.status().hardState.term };
+    return { clusterId: this.clusterId, memberId: this.memberId, revision, raftTerm: this.driver.basicStatus().hardState.term };
   }
 
   // ---- KV ----
@@ -291,7 +291,7 @@ export class EtcdServer implements EtcdBackend {
       return forwardToLeader<T.LeaseKeepAliveResponse>(this.opts.peers, lead, LEASE_KEEPALIVE, { ID: id }, this.requestTimeoutMs)
         .then((r) => ({ ...r, header: this.header() }));
     }
-    if (!this.isLeader()) return Promise.reject(this.driver.status().softState.lead === 0 ? new ErrNoLeader() : new ErrNotLeader());
+    if (!this.isLeader()) return Promise.reject(this.driver.basicStatus().softState.lead === 0 ? new ErrNoLeader() : new ErrNotLeader());
     let TTL: number;
     try {
       TTL = this.sm.leaseKeepAlive(id, this.opts.clock.now());
