@@ -61,94 +61,141 @@ export function unknownFields(obj: unknown, gvk: GroupVersionKind): string[] {
 
 class JsonSyntaxError extends Error {}
 
+const OPAQUE: Child = { kind: 'opaque' };
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+
+/** Where a value sits in the document: its path is only spelled out when an error names it. */
+interface Place {
+  parent: Place | undefined;
+  /** A field name, or a list index. */
+  step: string | number;
+}
+
+function pathOf(p: Place | undefined): string {
+  if (p === undefined) return '';
+  const parent = pathOf(p.parent);
+  return typeof p.step === 'number' ? `${parent}[${p.step}]` : join(parent, p.step);
+}
+
 /**
  * The strict decoding errors of a JSON request body, in document order: `unknown field "<path>"` and
  * `duplicate field "<path>"` (the latter only a raw body can show). Malformed JSON yields none: the
  * body's decoding error is reported by whoever parses it.
+ *
+ * It runs on every create and update with a body, so it scans char codes, keeps paths unbuilt
+ * until an error needs one, and decodes a key with JSON.parse only when it has escapes.
  */
 export function strictFieldErrors(raw: string, gvk: GroupVersionKind): string[] {
   const root = definitionFor(gvk);
   if (root === undefined) return [];
   const errors: string[] = [];
+  const n = raw.length;
   let i = 0;
   const ws = (): void => {
-    while (i < raw.length && ' \t\n\r'.includes(raw.charAt(i))) i++;
+    for (; i < n; i++) {
+      const c = raw.charCodeAt(i);
+      if (c !== 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) return;
+    }
   };
-  const expect = (ch: string): void => {
+  const expect = (ch: number): void => {
     ws();
-    if (raw.charAt(i) !== ch) throw new JsonSyntaxError(`expected ${ch} at ${i}`);
+    if (raw.charCodeAt(i) !== ch) throw new JsonSyntaxError(`expected ${String.fromCharCode(ch)} at ${i}`);
     i++;
   };
   const string = (): string => {
     ws();
     const start = i;
-    if (raw.charAt(i) !== '"') throw new JsonSyntaxError(`expected string at ${i}`);
+    if (raw.charCodeAt(i) !== QUOTE) throw new JsonSyntaxError(`expected string at ${i}`);
     i++;
-    while (i < raw.length && raw.charAt(i) !== '"') i += raw.charAt(i) === '\\' ? 2 : 1;
+    let escaped = false;
+    for (; i < n; i++) {
+      const c = raw.charCodeAt(i);
+      if (c === QUOTE) break;
+      if (c === BACKSLASH) {
+        escaped = true;
+        i++;
+      }
+    }
+    if (i >= n) throw new JsonSyntaxError('unterminated string');
     i++;
-    return JSON.parse(raw.slice(start, i)) as string;
+    return escaped ? (JSON.parse(raw.slice(start, i)) as string) : raw.slice(start + 1, i - 1);
+  };
+  /** Skips a number or a literal (true, false, null). */
+  const scalar = (): void => {
+    const from = i;
+    for (; i < n; i++) {
+      const c = raw.charCodeAt(i);
+      // digits, sign, exponent, point, and the letters of true/false/null
+      const ok = (c >= 0x30 && c <= 0x39) || c === 0x2d || c === 0x2b || c === 0x2e || (c >= 0x61 && c <= 0x7a) || c === 0x45;
+      if (!ok) break;
+    }
+    if (i === from) throw new JsonSyntaxError(`unexpected ${raw.charAt(i)} at ${i}`);
+    const token = raw.slice(from, i);
+    if (token !== 'true' && token !== 'false' && token !== 'null' && !/^-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?$/.test(token)) {
+      throw new JsonSyntaxError(`unexpected ${token} at ${from}`);
+    }
   };
   // `schema` undefined: not checked (opaque, or under an unknown field).
-  const value = (schema: JsonSchema | undefined, path: string): void => {
+  const value = (schema: JsonSchema | undefined, place: Place | undefined): void => {
     ws();
-    const c = raw.charAt(i);
-    if (c === '{') {
+    const c = raw.charCodeAt(i);
+    if (c === 0x7b) {
       i++;
-      const seen = new Set<string>();
       const checked = schema !== undefined && childOf(schema, '').kind !== 'opaque';
+      const seen = checked ? new Set<string>() : undefined;
       ws();
-      if (raw.charAt(i) === '}') {
+      if (raw.charCodeAt(i) === 0x7d) {
         i++;
         return;
       }
       for (;;) {
         const key = string();
-        expect(':');
-        const child = schema === undefined ? ({ kind: 'opaque' } as Child) : childOf(schema, key);
+        expect(0x3a);
+        const child = schema === undefined ? OPAQUE : childOf(schema, key);
+        const here: Place = { parent: place, step: key };
         // Go skips the value of an unknown field and keeps a RawExtension's bytes as they are, so
         // nothing under them is reported, repeated keys included.
-        if (checked && seen.has(key)) errors.push(`duplicate field ${quote(join(path, key))}`);
-        else if (child.kind === 'unknown') errors.push(`unknown field ${quote(join(path, key))}`);
-        seen.add(key);
-        value(child.kind === 'field' ? child.schema : undefined, join(path, key));
+        if (seen?.has(key) === true) errors.push(`duplicate field ${quote(pathOf(here))}`);
+        else if (child.kind === 'unknown') errors.push(`unknown field ${quote(pathOf(here))}`);
+        seen?.add(key);
+        value(child.kind === 'field' ? child.schema : undefined, here);
         ws();
-        if (raw.charAt(i) === ',') {
+        if (raw.charCodeAt(i) === 0x2c) {
           i++;
           continue;
         }
-        expect('}');
+        expect(0x7d);
         return;
       }
     }
-    if (c === '[') {
+    if (c === 0x5b) {
       i++;
       ws();
-      if (raw.charAt(i) === ']') {
+      if (raw.charCodeAt(i) === 0x5d) {
         i++;
         return;
       }
       const items = itemsOf(schema);
-      for (let n = 0; ; n++) {
-        value(items, `${path}[${n}]`);
+      for (let k = 0; ; k++) {
+        value(items, { parent: place, step: k });
         ws();
-        if (raw.charAt(i) === ',') {
+        if (raw.charCodeAt(i) === 0x2c) {
           i++;
           continue;
         }
-        expect(']');
+        expect(0x5d);
         return;
       }
     }
-    if (c === '"') {
+    if (c === QUOTE) {
       string();
       return;
     }
-    const m = /^(?:true|false|null|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)/.exec(raw.slice(i, i + 64));
-    if (!m) throw new JsonSyntaxError(`unexpected ${c} at ${i}`);
-    i += m[0].length;
+    scalar();
   };
   try {
-    value(root, '');
+    value(root, undefined);
   } catch (e) {
     if (e instanceof JsonSyntaxError || e instanceof SyntaxError) return [];
     throw e;
