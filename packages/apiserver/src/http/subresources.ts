@@ -132,12 +132,14 @@ async function bind(deps: HandlerDeps, scope: Scope, req: IncomingMessage, dryRu
   const target = (binding as { target?: { kind?: string; name?: string } }).target;
   if (target?.name === undefined || target.name === '') return badRequest('Binding target name is required');
   if (target.kind !== undefined && target.kind !== '' && target.kind !== 'Node') return badRequest(`Binding target kind must be Node, not ${target.kind}`);
+  // kube-apiserver's binding storage words its refusals for the pods/binding resource.
+  const bindingTarget = { ...targetOf(scope), resource: 'pods/binding' };
   const r = await deps.registry.patch(scope, (current) => {
     // `current` is this attempt's own copy (see Mutation): changed in place.
     const pod = current as Pod;
-    if (pod.metadata?.deletionTimestamp !== undefined) return conflict(targetOf(scope), `pod ${scope.name} is being deleted, cannot be assigned to a host`);
+    if (pod.metadata?.deletionTimestamp !== undefined) return conflict(bindingTarget, `pod ${scope.name} is being deleted, cannot be assigned to a host`);
     const assigned = pod.spec?.nodeName;
-    if (assigned !== undefined && assigned !== '') return conflict(targetOf(scope), `pod ${scope.name} is already assigned to node "${assigned}"`);
+    if (assigned !== undefined && assigned !== '') return conflict(bindingTarget, `pod ${scope.name} is already assigned to node "${assigned}"`);
     pod.spec!.nodeName = target.name!;
     const status = (pod.status ??= {});
     const conditions = (status.conditions ?? []).filter((c) => c.type !== 'PodScheduled');

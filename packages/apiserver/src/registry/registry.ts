@@ -222,11 +222,13 @@ export class Registry {
   /** One attempt of guaranteedUpdate from `current`: a committed write, an answer without one, or a lost race. */
   private async updateOnce(s: Scope, key: string, current: Stored, opts: WriteOptions & { subresource?: string }, tryUpdate: Mutation): Promise<UpdateStep> {
     const answer = (result: Result): UpdateStep => ({ kind: 'answer', result });
-    const proposed = tryUpdate(copyJson(current.object));
+    const mine = copyJson(current.object);
+    const proposed = tryUpdate(mine);
     if (isStatus(proposed)) return answer(proposed);
     // What tryUpdate returns may share parts with the request (a body, a patch) that the next
-    // attempt reuses, and the merge and admission mutate it: they get their own copy.
-    const next = this.mergeUpdate(s, current, copyJson(proposed), opts.subresource);
+    // attempt reuses, and the merge and admission mutate it: they get their own copy, unless it
+    // is the attempt's copy changed in place (a binding).
+    const next = this.mergeUpdate(s, current, proposed === mine ? mine : copyJson(proposed), opts.subresource);
     // A binding is the server's own write of spec.nodeName, which pod validation forbids clients.
     const admitted = opts.subresource === 'binding' ? { object: next } : admitUpdate(this.admission, s.info, next, current.object);
     if (isStatus(admitted)) return answer(admitted);
