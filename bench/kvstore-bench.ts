@@ -1,8 +1,11 @@
 /**
  * bench:kvstore - the kvstore against real etcd 3.4, same workload, same client, same run.
  *
- * Each system runs as a cluster of real processes on loopback (temp data dirs, etcd's flags),
- * one system after the other so they never compete for the CPUs. Through one `etcd3` client
+ * Each system runs as a cluster of real processes on loopback (temp data dirs, etcd's flags).
+ * Both clusters are up for the whole run and take turns, row by row (etcd, then the kvstore),
+ * so they never compete for the CPUs (the idle one only heartbeats: its CPU meanwhile is
+ * reported), and a shift in the load of a shared machine during the run falls on both alike
+ * instead of on whichever system went second. Through one `etcd3` client per system
  * configured with all members' endpoints: 20,000 puts (8-byte keys, 256-byte values) at 1, 16
  * and 256 in flight, then 20,000 linearizable gets at 16 in flight. The last line of output is
  * the machine-readable ratio `kvstore/etcd ratio: c1=X c16=Y c256=Z get16=W` (ops/s ÷ ops/s).
@@ -23,6 +26,7 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { Etcd3 } from 'etcd3';
 import { cleanUpOnInterrupt, processCpuSeconds, processMemory, startCluster } from './support/cluster';
+import type { Cluster } from './support/cluster';
 import type { StoreKind } from './support/cluster';
 import { KEY_BYTES, VALUE_BYTES, gets, puts } from './support/workload';
 import type { RunResult } from './support/workload';
@@ -52,47 +56,64 @@ function flag(name: string): string | undefined {
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
 
-async function benchSystem(
-  kind: StoreKind,
-  members: number,
-  ops: number,
-  root: string,
-  workloads: ReadonlyArray<(typeof WORKLOADS)[number]>,
-  cpuProfDir: string | undefined,
-): Promise<{ rows: Row[]; rss: string }> {
+/** One store cluster under test, with its own client; rows are run on it in turns with the other. */
+interface System {
+  kind: StoreKind;
+  cluster: Cluster;
+  client: Etcd3;
+  rows: Row[];
+  /** Member CPU seconds burnt while the other system ran its rows, and how long that was. */
+  idle: { cpuSeconds: number; seconds: number };
+}
+
+async function openSystem(kind: StoreKind, members: number, root: string, cpuProfDir: string | undefined): Promise<System> {
   const nodeFlags = kind === 'kvstore' && cpuProfDir !== undefined ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : [];
   const cluster = await startCluster({ kind, members, root, nodeFlags });
   const client = new Etcd3({ hosts: cluster.endpoints });
-  const value = Buffer.alloc(VALUE_BYTES, 0x61);
-  const rows: Row[] = [];
+  const sys: System = { kind, cluster, client, rows: [], idle: { cpuSeconds: 0, seconds: 0 } };
   try {
     // Warm up connections, JITs and the leader's pipelines before the first timed row.
-    await puts(client, 'w', WARMUP_OPS, 16, value);
-    const memberCpu = (): Promise<number[]> => Promise.all(cluster.members.map((m) => processCpuSeconds(m.pid)));
-    for (const w of workloads) {
-      const [client0, members0] = [process.cpuUsage(), await memberCpu()];
-      const result = w.label === 'get16'
-        ? await gets(client, w.phase, ops, w.inflight, ops)
-        : await puts(client, w.phase, ops, w.inflight, value);
-      const [client1, members1] = [process.cpuUsage(client0), await memberCpu()];
-      const memberSeconds = members1.reduce((sum, s, i) => sum + s - (members0[i] ?? 0), 0);
-      const row: Row = {
-        system: kind,
-        workload: w.name,
-        label: w.label,
-        result,
-        clientCpuPct: (client1.user + client1.system) / 1e4 / result.seconds,
-        memberCpuUsPerOp: (memberSeconds * 1e6) / result.ops,
-      };
-      rows.push(row);
-      console.error(`  ${kind} ${w.name}: ${(result.ops / result.seconds).toFixed(0)} ops/s, client CPU ${row.clientCpuPct.toFixed(0)}%, members ${row.memberCpuUsPerOp.toFixed(0)} µs/op`);
-    }
-    const mems = await Promise.all(cluster.members.map((m) => processMemory(m.pid)));
-    const rss = mems.map((m) => `${(m.rss / 1048576).toFixed(0)}`).join('/');
-    return { rows, rss };
+    await puts(client, 'w', WARMUP_OPS, 16, Buffer.alloc(VALUE_BYTES, 0x61));
+  } catch (err) {
+    await closeSystem(sys);
+    throw err;
+  }
+  return sys;
+}
+
+const memberCpu = (sys: System): Promise<number> =>
+  Promise.all(sys.cluster.members.map((m) => processCpuSeconds(m.pid))).then((all) => all.reduce((a, b) => a + b, 0));
+
+/** Runs one row on `sys`; `others` idle meanwhile, and what they burn is recorded. */
+async function runRow(sys: System, others: System[], w: (typeof WORKLOADS)[number], ops: number): Promise<void> {
+  const value = Buffer.alloc(VALUE_BYTES, 0x61);
+  const [client0, members0, others0] = [process.cpuUsage(), await memberCpu(sys), await Promise.all(others.map(memberCpu))];
+  const result = w.label === 'get16' ? await gets(sys.client, w.phase, ops, w.inflight, ops) : await puts(sys.client, w.phase, ops, w.inflight, value);
+  const [client1, members1, others1] = [process.cpuUsage(client0), await memberCpu(sys), await Promise.all(others.map(memberCpu))];
+  others.forEach((o, i) => {
+    o.idle.cpuSeconds += (others1[i] ?? 0) - (others0[i] ?? 0);
+    o.idle.seconds += result.seconds;
+  });
+  const row: Row = {
+    system: sys.kind,
+    workload: w.name,
+    label: w.label,
+    result,
+    clientCpuPct: (client1.user + client1.system) / 1e4 / result.seconds,
+    memberCpuUsPerOp: ((members1 - members0) * 1e6) / result.ops,
+  };
+  sys.rows.push(row);
+  console.error(`  ${sys.kind} ${w.name}: ${(result.ops / result.seconds).toFixed(0)} ops/s, client CPU ${row.clientCpuPct.toFixed(0)}%, members ${row.memberCpuUsPerOp.toFixed(0)} µs/op`);
+}
+
+/** Stops the cluster; returns the members' resident memory (MiB) as "a/b/c". */
+async function closeSystem(sys: System): Promise<string> {
+  try {
+    const mems = await Promise.all(sys.cluster.members.map((m) => processMemory(m.pid)));
+    return mems.map((m) => `${(m.rss / 1048576).toFixed(0)}`).join('/');
   } finally {
-    client.close();
-    await cluster.stop();
+    sys.client.close();
+    await sys.cluster.stop();
   }
 }
 
@@ -114,12 +135,28 @@ async function main(): Promise<void> {
     const only = flag('only');
     const rowFlag = flag('rows');
     const workloads = rowFlag === undefined ? WORKLOADS : WORKLOADS.filter((w) => rowFlag.split(',').includes(w.label));
-    const skipped = { rows: [], rss: '-' };
-    const etcd = only === 'kvstore' ? skipped : await benchSystem('etcd', members, ops, root, workloads, undefined);
-    const kv = only === 'etcd' ? skipped : await benchSystem('kvstore', members, ops, root, workloads, cpuProf === undefined ? undefined : path.resolve(cpuProf));
+    const kinds = (['etcd', 'kvstore'] as const).filter((k) => only === undefined || only === k);
+    const systems: System[] = [];
+    const rss = new Map<StoreKind, string>();
+    try {
+      for (const kind of kinds) systems.push(await openSystem(kind, members, root, kind === 'kvstore' && cpuProf !== undefined ? path.resolve(cpuProf) : undefined));
+      for (const w of workloads) {
+        for (const sys of systems) await runRow(sys, systems.filter((o) => o !== sys), w, ops);
+      }
+    } finally {
+      for (const sys of systems) rss.set(sys.kind, await closeSystem(sys));
+    }
+    const rowsOf = (kind: StoreKind): Row[] => systems.find((x) => x.kind === kind)?.rows ?? [];
+    const idleOf = (kind: StoreKind): string => {
+      const idle = systems.find((x) => x.kind === kind)?.idle;
+      return idle === undefined || idle.seconds === 0 ? 'n/a' : `${((100 * idle.cpuSeconds) / idle.seconds).toFixed(1)}%`;
+    };
+    const etcd = { rows: rowsOf('etcd'), rss: rss.get('etcd') ?? '-' };
+    const kv = { rows: rowsOf('kvstore'), rss: rss.get('kvstore') ?? '-' };
 
     console.log(`kvstore vs etcd 3.4: ${members} members each on loopback, one after the other, one etcd3 client with all endpoints;`);
     console.log(`${ops} ops per row (${KEY_BYTES}-byte keys, ${VALUE_BYTES}-byte values) after ${WARMUP_OPS} warm-up puts; member RSS after the run (MiB): etcd ${etcd.rss}, kvstore ${kv.rss};`);
+    console.log(`each row ran on etcd, then on the kvstore, while the other cluster idled (its members' CPU meanwhile: etcd ${idleOf('etcd')}, kvstore ${idleOf('kvstore')} of a core);`);
     console.log(`1-min load average before/after: ${fmt(loadBefore, 1)}/${fmt(loadavg()[0] ?? NaN, 1)} on ${availableParallelism()} CPUs`);
     console.log('');
     console.log('| system | workload | ops/s | p50 ms | p99 ms | client CPU % | members CPU µs/op |');
