@@ -194,6 +194,9 @@ export class EtcdClient {
       c = new this.svc[service](endpoint, grpc.credentials.createInsecure(), {
         'grpc.max_send_message_length': DEFAULT_MAX_REQUEST_BYTES + GRPC_OVERHEAD_BYTES,
         'grpc.max_receive_message_length': -1,
+        // A 16 MiB HTTP/2 receive window: with the default 64 KiB, a busy watch stream (the
+        // apiserver's watch cache) backs up behind flow control and events arrive seconds late.
+        'grpc-node.flow_control_window': 16 << 20,
       });
       this.clients.set(key, c);
     }
