@@ -159,7 +159,7 @@ async function main(): Promise<void> {
     const etcd = { rows: rowsOf('etcd'), rss: rss.get('etcd') ?? '-' };
     const kv = { rows: rowsOf('kvstore'), rss: rss.get('kvstore') ?? '-' };
 
-    console.log(`kvstore vs etcd 3.4: ${members} members each on loopback, one after the other, one etcd3 client with all endpoints;`);
+    console.log(`kvstore vs etcd 3.4: ${members} members each on loopback, one etcd3 client per system with all its endpoints;`);
     console.log(`${ops} ops per row (${KEY_BYTES}-byte keys, ${VALUE_BYTES}-byte values) after ${WARMUP_OPS} warm-up puts; member RSS after the run (MiB): etcd ${etcd.rss}, kvstore ${kv.rss};`);
     console.log(`each row ran on etcd, then on the kvstore, while the other cluster idled (its members' CPU meanwhile: etcd ${idleOf('etcd')}, kvstore ${idleOf('kvstore')} of a core);`);
     console.log(`1-min load average before/after: ${fmt(loadBefore, 1)}/${fmt(loadavg()[0] ?? NaN, 1)} on ${availableParallelism()} CPUs`);
