@@ -50,3 +50,5 @@ export {
   defaultNamespace,
 } from './defaults/defaults';
 export { defaultImagePullPolicy, defaultPodSpecInPlace } from './defaults/pod';
+export { requiredNodeMatcher, termMatches, nodeMatches } from './selectors/node-selector';
+export type { NodeMatcher, NodeSelectorTerm } from './selectors/node-selector';

@@ -3,6 +3,7 @@
 // and NoExecute taints; a pod already there may keep running while only NoSchedule taints are
 // untolerated (kube's NodeShouldRunDaemonPod). Daemon pods are placed as kube places them: with a
 // required node affinity on `metadata.name` for their node, and the scheduler binds them.
+import { nodeMatches, requiredNodeMatcher } from '@kubemu/api';
 import type { DaemonSet, Node, Pod, PodSpec, PodTemplateSpec } from '@kubemu/api';
 import {
   TAINT_DISK_PRESSURE,
@@ -15,9 +16,6 @@ import {
   untoleratedTaints,
 } from '../nodelifecycle/taints';
 import type { Toleration } from '../nodelifecycle/taints';
-
-type NodeSelectorTerm = NonNullable<NonNullable<NonNullable<NonNullable<PodSpec['affinity']>['nodeAffinity']>['requiredDuringSchedulingIgnoredDuringExecution']>['nodeSelectorTerms'][number]>;
-type NodeSelectorRequirement = NonNullable<NodeSelectorTerm['matchExpressions']>[number];
 
 export interface Placement {
   shouldRun: boolean;
@@ -44,46 +42,9 @@ export function daemonTolerations(spec: PodSpec | undefined): Toleration[] {
   return out;
 }
 
-function matchRequirement(req: NodeSelectorRequirement, value: string | undefined): boolean {
-  const values = req.values ?? [];
-  switch (req.operator) {
-    case 'In':
-      return value !== undefined && values.includes(value);
-    case 'NotIn':
-      return value === undefined || !values.includes(value);
-    case 'Exists':
-      return value !== undefined;
-    case 'DoesNotExist':
-      return value === undefined;
-    case 'Gt':
-    case 'Lt': {
-      if (value === undefined || values.length !== 1) return false;
-      const have = Number.parseInt(value, 10);
-      const want = Number.parseInt(values[0] ?? '', 10);
-      if (Number.isNaN(have) || Number.isNaN(want)) return false;
-      return req.operator === 'Gt' ? have > want : have < want;
-    }
-    default:
-      return false;
-  }
-}
-
-/** A term selects a node when all its expressions (labels) and fields (metadata.name) match; an empty term selects nothing. */
-function termMatches(term: NodeSelectorTerm, node: Node): boolean {
-  const exprs = term.matchExpressions ?? [];
-  const fields = term.matchFields ?? [];
-  if (exprs.length === 0 && fields.length === 0) return false;
-  const labels = node.metadata?.labels ?? {};
-  return exprs.every((r) => matchRequirement(r, labels[r.key])) && fields.every((r) => r.key === 'metadata.name' && matchRequirement(r, node.metadata?.name));
-}
-
-/** nodeSelector and required node affinity (terms are ORed). */
+/** nodeSelector and required node affinity (terms are ORed): the scheduler's NodeAffinity rule. */
 export function fitsNodeAffinity(spec: PodSpec | undefined, node: Node): boolean {
-  const labels = node.metadata?.labels ?? {};
-  for (const [k, v] of Object.entries(spec?.nodeSelector ?? {})) if (labels[k] !== v) return false;
-  const terms = spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
-  if (terms === undefined) return true;
-  return terms.some((t) => termMatches(t, node));
+  return nodeMatches(requiredNodeMatcher({ spec } as Pod), node, node.metadata?.name ?? '');
 }
 
 export function nodeShouldRunDaemonPod(node: Node, ds: DaemonSet): Placement {

@@ -3,8 +3,8 @@
 // their weight to the nodes they match.
 import { defaultNormalize } from '../../framework/interfaces';
 import type { CycleState, FilterPlugin, PreFilterPlugin, PreScorePlugin, ScorePlugin } from '../../framework/interfaces';
-import { requiredNodeMatcher, termMatches } from '../../framework/node-selector';
-import type { NodeMatcher, NodeSelectorTerm } from '../../framework/node-selector';
+import { requiredNodeMatcher, termMatches } from '@kubemu/api';
+import type { NodeMatcher, NodeSelectorTerm } from '@kubemu/api';
 import { skip, success, unresolvable } from '../../framework/status';
 
 export const NAME = 'NodeAffinity';

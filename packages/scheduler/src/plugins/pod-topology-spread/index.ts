@@ -5,8 +5,8 @@
 import type { CycleState, FilterPlugin, Handle, PreFilterPlugin, PreScorePlugin, ScorePlugin, Snapshot } from '../../framework/interfaces';
 import { MAX_NODE_SCORE } from '../../framework/interfaces';
 import type { NodeInfo } from '../../framework/node-info';
-import { requiredNodeMatcher } from '../../framework/node-selector';
-import type { NodeMatcher } from '../../framework/node-selector';
+import { requiredNodeMatcher } from '@kubemu/api';
+import type { NodeMatcher } from '@kubemu/api';
 import type { PodInfo } from '../../framework/pod-info';
 import { skip, success, unresolvable, unschedulable } from '../../framework/status';
 import { firstUntolerated } from '../../framework/taints';

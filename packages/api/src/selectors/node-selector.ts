@@ -1,7 +1,7 @@
 // Required node affinity and nodeSelector, compiled once per pod: a node matches when it has every
 // nodeSelector label and matches at least one required term (a term is the AND of its match
 // expressions and fields; a term with neither matches nothing).
-import type { Node, Pod } from '@kubemu/api';
+import type { Node, Pod } from '../types';
 
 type NodeAffinity = NonNullable<NonNullable<NonNullable<Pod['spec']>['affinity']>['nodeAffinity']>;
 export type NodeSelectorTerm = NonNullable<NodeAffinity['requiredDuringSchedulingIgnoredDuringExecution']>['nodeSelectorTerms'][number];
