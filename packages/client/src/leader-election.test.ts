@@ -1,9 +1,11 @@
 import { ManualClock, SeededRng } from '@kubemu/base';
+import type { Clock } from '@kubemu/base';
 import type { Lease } from '@kubemu/api';
 import { ConnectionError } from './api-error';
 import { LeaderElector } from './leader-election';
 import type { LeaderElectionConfig } from './leader-election';
 import { LEASES, LeaseLock } from './lease-lock';
+import type { ResourceLock } from './lease-lock';
 import { RestClient } from './rest-client';
 import { FakeApiServer } from './testing/fake-api';
 import { settle } from './testing/settle';
@@ -18,21 +20,38 @@ interface Candidate {
   done: Promise<void>;
   /** Cuts this candidate off the apiserver (its requests fail as refused connections). */
   net: { down: boolean };
+  /** Clock times at which the server answered this candidate's Lease writes with success. */
+  writes: number[];
 }
 
-function world(): { clock: ManualClock; fake: FakeApiServer; log: string[]; candidate: (id: string, extra?: Partial<LeaderElectionConfig>) => Candidate } {
+interface CandidateOptions {
+  /** Offset of this candidate's wall clock (the times it writes into the Lease) from the others'. */
+  wallSkewMs?: number;
+  /** The lock the elector gets, made from the LeaseLock (e.g. one without watch). */
+  wrapLock?: (lock: LeaseLock) => ResourceLock;
+}
+
+function world(): { clock: ManualClock; fake: FakeApiServer; log: string[]; candidate: (id: string, extra?: Partial<LeaderElectionConfig>, opts?: CandidateOptions) => Candidate } {
   const clock = new ManualClock();
   const fake = new FakeApiServer({ clock });
   const log: string[] = [];
-  const candidate = (id: string, extra: Partial<LeaderElectionConfig> = {}): Candidate => {
+  const candidate = (id: string, extra: Partial<LeaderElectionConfig> = {}, opts: CandidateOptions = {}): Candidate => {
     const net = { down: false };
+    const writes: number[] = [];
     const transport: Transport = {
-      request: (r) => (net.down ? Promise.reject(new ConnectionError('unreachable')) : fake.request(r)),
+      request: async (r) => {
+        if (net.down) throw new ConnectionError('unreachable');
+        const res = await fake.request(r);
+        if (r.method !== 'GET' && res.status < 300) writes.push(clock.now());
+        return res;
+      },
       stream: (r) => (net.down ? Promise.reject(new ConnectionError('unreachable')) : fake.stream(r)),
     };
-    const client = new RestClient({ transport, clock, qps: 0 });
+    const own = opts.wallSkewMs === undefined ? clock : skewed(clock, opts.wallSkewMs);
+    const client = new RestClient({ transport, clock: own, qps: 0 });
+    const lock = new LeaseLock(client, 'kube-system', 'kube-scheduler', id);
     const elector = new LeaderElector({
-      lock: new LeaseLock(client, 'kube-system', 'kube-scheduler', id),
+      lock: opts.wrapLock ? opts.wrapLock(lock) : lock,
       ...TIMING,
       callbacks: {
         onStartedLeading: (signal) => {
@@ -42,24 +61,38 @@ function world(): { clock: ManualClock; fake: FakeApiServer; log: string[]; cand
         onStoppedLeading: () => log.push(`${clock.now()} ${id} stopped`),
         onNewLeader: (leader) => log.push(`${clock.now()} ${id} sees ${leader}`),
       },
-      clock,
+      clock: own,
       rng: new SeededRng(id.charCodeAt(0)),
       ...extra,
     });
     const stop = new AbortController();
-    return { id, elector, stop, net, done: elector.run(stop.signal) };
+    return { id, elector, stop, net, writes, done: elector.run(stop.signal) };
   };
   return { clock, fake, log, candidate };
 }
 
-async function run(clock: ManualClock, ms: number): Promise<void> {
-  for (let t = 0; t < ms; t += 100) {
-    await clock.advanceAsync(100);
+/** The same time and timers, with a wall clock `skewMs` off: another machine's clock. */
+function skewed(clock: ManualClock, skewMs: number): Clock {
+  return {
+    now: () => clock.now(),
+    wallNow: () => clock.wallNow() + skewMs,
+    setTimeout: (fn, ms) => clock.setTimeout(fn, ms),
+    setInterval: (fn, ms) => clock.setInterval(fn, ms),
+    sleep: (ms) => clock.sleep(ms),
+  };
+}
+
+async function run(clock: ManualClock, ms: number, step = 100): Promise<void> {
+  for (let t = 0; t < ms; t += step) {
+    await clock.advanceAsync(step);
     await settle(3);
   }
 }
 
 const lease = (fake: FakeApiServer): Lease | undefined => fake.object<Lease>(LEASES, 'kube-system', 'kube-scheduler');
+
+/** Clock time of the first log line ending with `what` (NaN if none). */
+const at = (log: string[], what: string): number => Number(log.find((l) => l.endsWith(what))?.split(' ')[0]);
 
 describe('LeaderElector', () => {
   it('validates timings as client-go does', () => {
@@ -142,10 +175,113 @@ describe('LeaderElector', () => {
     a.stop.abort();
     await a.done;
     expect(lease(fake)?.spec?.holderIdentity).toBe('');
-    await run(clock, 6_000);
-    const started = Number(log.find((l) => l.endsWith('b started'))?.split(' ')[0]);
-    expect(started - stoppedAt).toBeLessThan(TIMING.retryPeriodMs * (1 + 1.2) + 200);
+    // b's watch shows the release: it takes the lease with no time passing, not at its next poll (up to 4.4 s on).
+    await settle();
+    expect(at(log, 'b started')).toBe(stoppedAt);
     expect(lease(fake)?.spec).toMatchObject({ holderIdentity: 'b', leaseTransitions: 1 });
+    b.stop.abort();
+    await b.done;
+  });
+});
+
+/** a leads and b stands by; a renews for a while, then dies (SIGKILL: no release) at an arbitrary point of its renew period. */
+async function leaderDies(w: ReturnType<typeof world>, seed: number, opts: { a?: CandidateOptions; b?: CandidateOptions } = {}): Promise<{ a: Candidate; b: Candidate; lastRenewal: number }> {
+  const a = w.candidate('a', {}, opts.a);
+  await settle();
+  expect(a.elector.isLeader()).toBe(true);
+  const b = w.candidate('b', { rng: new SeededRng(seed) }, opts.b);
+  await run(w.clock, 20_000 + Math.floor(new SeededRng(1000 + seed).next() * 4_000));
+  expect(b.elector.getLeader()).toBe('a');
+  expect(at(w.log, 'b started')).toBeNaN();
+  a.net.down = true;
+  a.stop.abort();
+  await a.done;
+  return { a, b, lastRenewal: a.writes[a.writes.length - 1] ?? NaN };
+}
+
+describe('LeaderElector takeover after the leader dies (lease 15 s, renew deadline 10 s, retry 2 s)', () => {
+  it.each([1, 2, 3, 4, 5, 6, 7, 8])('the standby follows the renewals on a watch and takes over at leaseDuration after the last one (seed %i)', async (seed) => {
+    const w = world();
+    const { b, lastRenewal } = await leaderDies(w, seed);
+    // Only the standby watches the Lease; a leader does not.
+    expect(w.fake.watchCount('leases')).toBe(1);
+    await run(w.clock, 20_000, 10);
+    const started = at(w.log, 'b started');
+    // Never before the lease expired (safety), and not a poll period after it (issue 5: <= lease + 1 s).
+    expect(started).toBeGreaterThanOrEqual(lastRenewal + TIMING.leaseDurationMs);
+    expect(started).toBeLessThanOrEqual(lastRenewal + TIMING.leaseDurationMs + 20);
+    expect(lease(w.fake)?.spec).toMatchObject({ holderIdentity: 'b', leaseTransitions: 1 });
+    expect(w.fake.watchCount('leases')).toBe(0);
+    b.stop.abort();
+    await b.done;
+  });
+
+  it("never takes over before leaseDuration after it saw the last renewal, even with the holder's clock a minute behind", async () => {
+    const w = world();
+    // a's renewTimes are a minute old by b's clock: judged by timestamps, the lease would look expired all along.
+    const { b, lastRenewal } = await leaderDies(w, 3, { a: { wallSkewMs: -60_000 } });
+    await run(w.clock, lastRenewal + TIMING.leaseDurationMs - 10 - w.clock.now(), 10);
+    expect(at(w.log, 'b started')).toBeNaN();
+    expect(b.elector.getLeader()).toBe('a');
+    await run(w.clock, 1_000, 10);
+    expect(at(w.log, 'b started')).toBeGreaterThanOrEqual(lastRenewal + TIMING.leaseDurationMs);
+    b.stop.abort();
+    await b.done;
+  });
+
+  const withoutWatch = (l: LeaseLock): ResourceLock => ({
+    identity: l.identity,
+    get: (signal) => l.get(signal),
+    create: (r, signal) => l.create(r, signal),
+    update: (r, signal) => l.update(r, signal),
+    describe: () => l.describe(),
+  });
+
+  it.each([
+    ['the lock has no watch', false],
+    ['the server refuses the watch', true],
+  ])('polls when %s, and still wakes when the lease it observed expires', async (_what, refuse) => {
+    const w = world();
+    if (refuse) w.fake.injectFailure({ verb: 'watch', resource: 'leases', code: 503, times: Infinity });
+    const { b, lastRenewal } = await leaderDies(w, 5, refuse ? {} : { b: { wrapLock: withoutWatch } });
+    expect(w.fake.watchCount('leases')).toBe(0);
+    await run(w.clock, 25_000, 10);
+    // It noticed the last renewal at a poll, up to a jittered retry period late, but took over at
+    // the expiry of what it observed rather than at the next poll after it.
+    const started = at(w.log, 'b started');
+    expect(started).toBeGreaterThanOrEqual(lastRenewal + TIMING.leaseDurationMs);
+    expect(started).toBeLessThanOrEqual(lastRenewal + TIMING.leaseDurationMs + (1 + 1.2) * TIMING.retryPeriodMs + 20);
+    // Retried with backoff (2 s, 4 s, 8 s, 16 s...), not in a loop.
+    const tries = w.fake.actions({ verb: 'watch', resource: 'leases' }).length;
+    if (refuse) expect(tries).toBeGreaterThanOrEqual(3);
+    expect(tries).toBeLessThanOrEqual(refuse ? 7 : 0);
+    b.stop.abort();
+    await b.done;
+  });
+
+  it('opens the watch again after it breaks, and takes over promptly with the new one', async () => {
+    const w = world();
+    const a = w.candidate('a');
+    await settle();
+    const b = w.candidate('b', { rng: new SeededRng(11) });
+    await run(w.clock, 5_000);
+    for (let i = 0; i < 3; i++) {
+      w.fake.breakWatches('leases');
+      await settle();
+      expect(w.fake.watchCount('leases')).toBe(0);
+      // Reopened after the first backoff (retryPeriod plus up to 20%).
+      await run(w.clock, 2_500);
+      expect(w.fake.watchCount('leases')).toBe(1);
+    }
+    await run(w.clock, 3_000);
+    a.net.down = true;
+    a.stop.abort();
+    await a.done;
+    const lastRenewal = a.writes[a.writes.length - 1] ?? NaN;
+    await run(w.clock, 20_000, 10);
+    const started = at(w.log, 'b started');
+    expect(started).toBeGreaterThanOrEqual(lastRenewal + TIMING.leaseDurationMs);
+    expect(started).toBeLessThanOrEqual(lastRenewal + TIMING.leaseDurationMs + 20);
     b.stop.abort();
     await b.done;
   });

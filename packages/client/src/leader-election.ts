@@ -6,9 +6,20 @@
 // timestamps with our clock, so clock skew between machines cannot elect two leaders.
 // A leader that fails to renew for renewDeadline stops leading (onStoppedLeading); because
 // renewDeadline < leaseDuration, it stops before any other candidate may take over.
+//
+// Unlike client-go, a candidate that is not leading also follows the lock through a watch (when
+// the lock offers one, see lease-watch.ts). A record seen on the watch is one the server has
+// already committed, so the time we see it is still no earlier than the renewal it carries, and
+// the argument above holds with either source of observations; the watch only makes observedTime
+// close to the real renewal instead of up to a poll period later. Between attempts the candidate
+// sleeps the jittered retryPeriod, but wakes at the instant the observed lease expires (on our
+// clock) and as soon as the watch shows the holder released it, so that after a leader dies its
+// successor takes over about leaseDuration after the last renewal. Every attempt still reads the
+// lock first and writes conditionally on what it read.
 import { InvalidArgumentError } from '@kubemu/base';
 import type { Clock, Logger, Rng } from '@kubemu/base';
 import type { LeaderElectionRecord, ObservedRecord, ResourceLock } from './lease-lock';
+import { LeaseWatch } from './lease-watch';
 import { microTime } from './time-format';
 import { sleep } from './token-bucket';
 
@@ -95,15 +106,63 @@ export class LeaderElector {
     }
   }
 
-  /** Tries every retryPeriod (with jitter) until the lock is ours; false if `signal` aborts first. */
+  /**
+   * Tries until the lock is ours; false if `signal` aborts first. Once an attempt has failed, it
+   * follows the lock through a watch between attempts, if the lock has one.
+   */
   private async acquire(signal: AbortSignal): Promise<boolean> {
-    const { clock, rng, retryPeriodMs } = this.cfg;
     this.cfg.logger?.info('attempting to acquire leader lease', { lock: this.cfg.lock.describe() });
-    while (!signal.aborted) {
-      if (await this.tryAcquireOrRenew(signal)) return true;
-      await sleep(clock, retryPeriodMs + rng.next() * JITTER_FACTOR * retryPeriodMs, signal);
+    let watch: LeaseWatch | undefined;
+    try {
+      while (!signal.aborted) {
+        // The read this attempt starts with is at least as new as anything the watch delivered before it.
+        watch?.take();
+        if (await this.tryAcquireOrRenew(signal)) return true;
+        watch ??= this.watchLock();
+        await this.waitToRetry(signal, watch);
+      }
+      return false;
+    } finally {
+      await watch?.stop();
     }
-    return false;
+  }
+
+  private watchLock(): LeaseWatch | undefined {
+    const { lock, clock, rng, retryPeriodMs, logger } = this.cfg;
+    if (lock.watch === undefined) return undefined;
+    return new LeaseWatch({ watch: lock.watch.bind(lock), backoffMs: retryPeriodMs, clock, rng, describe: lock.describe(), ...(logger ? { logger } : {}) });
+  }
+
+  /**
+   * Waits for the next attempt: client-go's jittered retryPeriod, but no later than 1 ms after the
+   * observed lease expires on our clock, and no later than a watch event that shows the lock
+   * released. Records from the watch become observations here, as the poll's reads do.
+   */
+  private async waitToRetry(signal: AbortSignal, watch: LeaseWatch | undefined): Promise<void> {
+    const { clock, rng, retryPeriodMs } = this.cfg;
+    const start = clock.now();
+    const retryAt = start + retryPeriodMs + rng.next() * JITTER_FACTOR * retryPeriodMs;
+    while (!signal.aborted) {
+      const seen = watch?.take();
+      if (seen !== undefined && seen.raw !== this.observedRaw) {
+        this.setObserved(seen);
+        if (seen.record.holderIdentity === '') return;
+      }
+      // Only an expiry still ahead when the wait began wakes us early: the attempt that just failed
+      // already saw a past one, and waking for it again would spin.
+      const expiry = this.observedExpiry();
+      const wakeAt = expiry !== undefined && expiry + 1 > start ? Math.min(retryAt, expiry + 1) : retryAt;
+      const ms = wakeAt - clock.now();
+      if (ms <= 0) return;
+      await (watch ? watch.wait(ms, signal) : sleep(clock, ms, signal));
+    }
+  }
+
+  /** When the observed lease stops counting as held, on our clock; undefined when it is free. */
+  private observedExpiry(): number | undefined {
+    const o = this.observed;
+    if (o === undefined || o.holderIdentity === '') return undefined;
+    return this.observedTime + o.leaseDurationSeconds * 1000;
   }
 
   /** Renews every retryPeriod; returns when a round of renewals failed for renewDeadline, or on abort. */
@@ -159,7 +218,8 @@ export class LeaderElector {
     }
     if (current.raw !== this.observedRaw) this.setObserved(current);
     const old = current.record;
-    const held = old.holderIdentity !== '' && this.observedTime + old.leaseDurationSeconds * 1000 > clock.now();
+    const expiry = this.observedExpiry();
+    const held = expiry !== undefined && expiry > clock.now();
     if (held && !this.isLeader()) return false;
     if (this.isLeader()) {
       record.acquireTime = old.acquireTime;

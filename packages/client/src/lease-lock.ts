@@ -1,7 +1,8 @@
 // The resource a leader election contends for: a coordination.k8s.io/v1 Lease. Writes are
-// conditional on the resourceVersion last read, so two candidates can never both take it.
+// conditional on the resourceVersion last read (get, create or update), so two candidates can never
+// both take it. The watch only reports records; it never changes the version a write is based on.
 import type { Lease } from '@kubemu/api';
-import { isNotFound } from './api-error';
+import { ApiError, isNotFound } from './api-error';
 import type { ResourceClient } from './resource-client';
 import type { RestClient } from './rest-client';
 
@@ -27,6 +28,13 @@ export interface ResourceLock {
   create(record: LeaderElectionRecord, signal?: AbortSignal): Promise<ObservedRecord>;
   /** Conditional on the version last read or written: throws a 409 ApiError if someone wrote since. */
   update(record: LeaderElectionRecord, signal?: AbortSignal): Promise<ObservedRecord>;
+  /**
+   * Optional: follows the lock object, calling `onRecord` with its record each time the server
+   * reports it (the current one first, then every change; a deletion is not reported). Resolves
+   * when the server ends the stream, rejects when it breaks; ends promptly once `signal` aborts.
+   * A lock without it is polled.
+   */
+  watch?(onRecord: (o: ObservedRecord) => void, signal: AbortSignal): Promise<void>;
   describe(): string;
 }
 
@@ -70,6 +78,23 @@ export class LeaseLock implements ResourceLock {
     const next: Lease = { ...this.lease, spec: { ...this.lease.spec, ...toSpec(record) } };
     this.lease = await this.leases.update(next, signal ? { signal } : {});
     return observed(this.lease);
+  }
+
+  /** GET .../leases?watch=true&fieldSelector=metadata.name=<name>, from the current state. */
+  async watch(onRecord: (o: ObservedRecord) => void, signal: AbortSignal): Promise<void> {
+    const w = await this.leases.watch({ fieldSelector: `metadata.name=${this.name}`, signal });
+    const stop = (): void => w.stop();
+    signal.addEventListener('abort', stop, { once: true });
+    try {
+      for await (const ev of w) {
+        // An ERROR event (410 Expired and the like) ends this watch; the caller opens a new one.
+        if (ev.type === 'ERROR') throw new ApiError(ev.object);
+        if (ev.type === 'ADDED' || ev.type === 'MODIFIED') onRecord(observed(ev.object));
+      }
+    } finally {
+      signal.removeEventListener('abort', stop);
+      w.stop();
+    }
   }
 }
 
