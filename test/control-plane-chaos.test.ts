@@ -9,7 +9,9 @@
  *
  * Speed: the compose file is the real one except for the leader-election durations, shortened from
  * kube's 15s/10s/2s to 8s/6s/200ms (LEASE_FLAGS), so that the takeovers fit the budget. The renew
- * deadline stays above the few seconds a store election may hold requests up, as kube's does. The
+ * deadline stays above the few seconds a store election may hold requests up, as kube's does.
+ * KUBEMU_CHAOS_DEFAULT_LEASES=1 leaves compose.yaml's leader-election flags alone (kube's defaults,
+ * 15s/10s/2s), to time the takeovers as a user of the real compose file sees them. The
  * controller-manager keeps compose's defaults otherwise (--kube-api-qps 20, burst 30), which is what
  * makes the scale-up last long enough for the kills to land in the middle of it.
  */
@@ -26,9 +28,10 @@ import { KubemuProject, run, sleep, uniqueProject, waitFor } from './support/kub
 const maybe = haveKubectl ? describe : describe.skip;
 if (!haveKubectl) console.warn('control-plane chaos skipped: kubectl not found');
 
-const LEASE_MS = 8000;
-const RENEW_DEADLINE_MS = 6000;
-const RETRY_MS = 200;
+const DEFAULT_LEASES = process.env.KUBEMU_CHAOS_DEFAULT_LEASES === '1';
+const LEASE_MS = DEFAULT_LEASES ? 15_000 : 8000;
+const RENEW_DEADLINE_MS = DEFAULT_LEASES ? 10_000 : 6000;
+const RETRY_MS = DEFAULT_LEASES ? 2000 : 200;
 const LEASE_FLAGS = [`--leader-elect-lease-duration=${LEASE_MS}ms`, `--leader-elect-renew-deadline=${RENEW_DEADLINE_MS}ms`, `--leader-elect-retry-period=${RETRY_MS}ms`];
 const NS = 'chaos';
 const REPLICAS = 200;
@@ -48,8 +51,9 @@ interface Pair {
 const SCHEDULERS: Pair = { services: ['scheduler-0', 'scheduler-1'], port: 10259, lease: 'kube-scheduler' };
 const MANAGERS: Pair = { services: ['controller-manager-0', 'controller-manager-1'], port: 10257, lease: 'kube-controller-manager' };
 
-/** compose.yaml with the short leader-election durations after every `--leader-elect=true`. */
+/** compose.yaml with the short leader-election durations after every `--leader-elect=true` (unless DEFAULT_LEASES). */
 function withShortLeases(compose: string): string {
+  if (DEFAULT_LEASES) return compose;
   let n = 0;
   const out = compose.replace(/^(\s*- )"--leader-elect=true"\n/gm, (line, indent: string) => {
     n++;
@@ -359,7 +363,7 @@ maybe('control-plane chaos: leaders SIGKILLed while a Deployment scales 0 -> 200
     await waitFor(`${NS}/default ServiceAccount`, async () => ((await kubectl(['-n', NS, 'get', 'serviceaccount', 'default'])).code === 0 ? true : undefined), 30_000, 200);
     nodes = new SimulatedNodes({ client, clock: new RealClock(), rng: new SeededRng(14), log: silentLogger(), count: NODES, shape: { cpu: '4', memory: '16Gi', pods: '110' }, podStartDelayMs: 300 });
     await nodes.start();
-    console.log(`compose project ${name} up, leaders elected, ${NODES} nodes registered in ${Date.now() - t0} ms`);
+    console.log(`compose project ${name} up, leaders elected, ${NODES} nodes registered in ${Date.now() - t0} ms (leases ${LEASE_MS}/${RENEW_DEADLINE_MS}/${RETRY_MS} ms${DEFAULT_LEASES ? ', compose defaults' : ''})`);
   }, 150_000);
 
   afterAll(async () => {
@@ -474,5 +478,5 @@ maybe('control-plane chaos: leaders SIGKILLed while a Deployment scales 0 -> 200
       const why = logTail(s, 400).split('\n').filter((l) => /leaderelection lost|stopping leading|failed to (renew|update)|error retrieving/.test(l));
       if (n > 0) console.log(`NOTE: ${s} exited on its own ${n} time(s) during the run:\n${why.join('\n')}`);
     }
-  }, 240_000);
+  }, DEFAULT_LEASES ? 330_000 : 240_000);
 });
