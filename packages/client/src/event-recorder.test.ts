@@ -128,4 +128,54 @@ describe('EventRecorder', () => {
     expect(events(fake).map((e) => e.reason)).toContain('Later');
     expect(events(fake)).toHaveLength(26);
   });
+
+  describe('maxInFlight', () => {
+    const podNamed = (name: string): Pod => ({ ...pod, metadata: { ...pod.metadata, name, uid: `u-${name}` } });
+
+    function hanging(maxInFlight?: number): { fake: FakeApiServer; recorder: EventRecorder } {
+      const clock = new ManualClock();
+      const fake = new FakeApiServer({ clock });
+      fake.injectFailure({ verb: 'create', resource: 'events', error: 'hang', times: Infinity });
+      const recorder = new EventRecorder({ client: fake.client(), component: 'default-scheduler', clock, rng: new SeededRng(5), ...(maxInFlight !== undefined ? { maxInFlight } : {}) });
+      return { fake, recorder };
+    }
+
+    it('writes one event at a time by default', async () => {
+      const { fake, recorder } = hanging();
+      for (const n of ['a', 'b', 'c']) recorder.eventf(podNamed(n), 'Normal', 'Scheduled', 'assigned %s', n);
+      await settle();
+      expect(fake.actions({ verb: 'create', resource: 'events' })).toHaveLength(1);
+      recorder.shutdown();
+    });
+
+    it('writes events about different objects at the same time, up to the limit', async () => {
+      const { fake, recorder } = hanging(3);
+      for (const n of ['a', 'b', 'c', 'd', 'e']) recorder.eventf(podNamed(n), 'Normal', 'Scheduled', 'assigned %s', n);
+      await settle();
+      const names = fake.actions({ verb: 'create', resource: 'events' }).map((r) => (r.body as Event).involvedObject.name);
+      expect(names).toEqual(['a', 'b', 'c']);
+      recorder.shutdown();
+    });
+
+    it('never writes two events about one object at the same time', async () => {
+      const { fake, recorder } = hanging(4);
+      recorder.eventf(podNamed('a'), 'Warning', 'FailedScheduling', 'no fit');
+      recorder.eventf(podNamed('a'), 'Normal', 'Scheduled', 'assigned a');
+      recorder.eventf(podNamed('b'), 'Normal', 'Scheduled', 'assigned b');
+      await settle();
+      // The second event about a waits for the first; it also holds back what is queued after it.
+      const names = fake.actions({ verb: 'create', resource: 'events' }).map((r) => (r.body as Event).reason);
+      expect(names).toEqual(['FailedScheduling']);
+      recorder.shutdown();
+    });
+
+    it('writes every event once the server answers, none lost', async () => {
+      const clock = new ManualClock();
+      const fake = new FakeApiServer({ clock });
+      const recorder = new EventRecorder({ client: fake.client(), component: 'default-scheduler', clock, rng: new SeededRng(5), maxInFlight: 8 });
+      for (let i = 0; i < 50; i++) recorder.eventf(podNamed(`p${i % 20}`), 'Normal', `R${i}`, 'event %d', i);
+      await recorder.flush();
+      expect(events(fake).map((e) => e.reason).sort()).toEqual(Array.from({ length: 50 }, (_, i) => `R${i}`).sort());
+    });
+  });
 });

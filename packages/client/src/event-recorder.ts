@@ -1,6 +1,10 @@
 // Records core/v1 Events about objects, as client-go's record.EventRecorder does. Recording never
-// blocks or fails the caller: events go to a bounded queue that one background writer drains;
+// blocks or fails the caller: events go to a bounded queue that a background writer drains;
 // when the apiserver is unreachable the writer retries a while, then drops the event.
+// The writer keeps up to maxInFlight writes going (as the events/v1 broadcaster kube-scheduler
+// uses writes each event on its own goroutine), but never two about the same object at once:
+// every correlation key (aggregation, spam filter) includes the involved object, so writes
+// about one object stay in order and each sees the state the previous one left.
 import { format } from 'node:util';
 import type { Clock, Logger, Rng } from '@kubemu/base';
 import type { Event, KubeObject } from '@kubemu/api';
@@ -34,6 +38,8 @@ export interface EventRecorderOptions {
   maxTries?: number;
   /** Pause between attempts (client-go: 10 s; the first pause is jittered). */
   retrySleepMs?: number;
+  /** Events written at the same time, each about a different object (default 1: one at a time). */
+  maxInFlight?: number;
 }
 
 function isReference(x: KubeObject | ObjectReference): x is ObjectReference {
@@ -62,6 +68,8 @@ export class EventRecorder {
   private readonly correlator: EventCorrelator;
   private readonly queue: Event[] = [];
   private draining = false;
+  /** Set while the writer waits with nothing queued: wakes it for a newly recorded event. */
+  private wake: (() => void) | undefined;
   private writing: Promise<void> = Promise.resolve();
   private stopped = false;
   private readonly abort = new AbortController();
@@ -120,6 +128,7 @@ export class EventRecorder {
       reportingInstance: host,
     };
     this.queue.push(event);
+    this.wake?.();
     if (!this.draining) {
       this.draining = true;
       this.writing = this.drain();
@@ -133,16 +142,37 @@ export class EventRecorder {
   }
 
   /**
-   * The single writer. Invariant: `draining` is true exactly while a drain runs; it is cleared in
-   * the same synchronous step that finds the queue empty, so an event recorded at any later
-   * moment starts a new drain rather than waiting in the queue.
+   * The writer. Invariant: `draining` is true exactly while a drain runs; it is cleared in the
+   * same synchronous step that finds the queue empty and no write under way, so an event
+   * recorded at any later moment starts a new drain rather than waiting in the queue.
    */
   private async drain(): Promise<void> {
+    const limit = Math.max(1, this.opts.maxInFlight ?? 1);
+    /** Writes under way, by involved object. */
+    const inFlight = new Map<string, Promise<void>>();
     try {
-      for (let e = this.queue.shift(); e !== undefined && !this.stopped; e = this.queue.shift()) {
+      for (;;) {
+        const e = this.stopped ? undefined : this.queue.shift();
+        if (e === undefined) {
+          // Leave only in the step that finds nothing queued and nothing under way (see above).
+          if (inFlight.size === 0 || this.stopped) return;
+          // Until a write ends or record() queues another event.
+          await Promise.race([...inFlight.values(), new Promise<void>((resolve) => (this.wake = resolve))]);
+          this.wake = undefined;
+          continue;
+        }
+        const ref = e.involvedObject;
+        const object = `${ref.kind ?? ''}/${ref.namespace ?? ''}/${ref.name ?? ''}/${ref.uid ?? ''}`;
+        while (inFlight.has(object) || inFlight.size >= limit) {
+          await (inFlight.get(object) ?? Promise.race(inFlight.values()));
+        }
         const c = this.correlator.correlate(e);
         if (c.skip) continue;
-        await this.writeWithRetries(c);
+        // A write gives up only when the recorder stops (its sleep is aborted): nothing to report.
+        const done = this.writeWithRetries(c)
+          .catch(() => undefined)
+          .finally(() => inFlight.delete(object));
+        inFlight.set(object, done);
       }
     } finally {
       this.draining = false;

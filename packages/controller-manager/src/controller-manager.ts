@@ -100,7 +100,7 @@ export class ControllerManager {
       rng: rng.fork(),
       log,
       recorder: (component) => {
-        const r = new EventRecorder({ client, component, clock, rng: rng.fork(), logger: log });
+        const r = new EventRecorder({ client, component, clock, rng: rng.fork(), logger: log, maxInFlight: 8 });
         this.recorders.push(r);
         return r;
       },
