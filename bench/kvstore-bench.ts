@@ -13,6 +13,8 @@
  * Each row also reports the CPU each side burnt: the client's (% of one core) and the members'
  * (all threads of all members, µs per operation). On the 2 shared cores of a CI box the members
  * and the client compete for CPU, so a member's cost per operation shows in everyone's latency.
+ * For the kvstore, each row also prints every member's GC pauses by kind and the event loop's
+ * longest delay during the row (from its /metrics), which is where the p99 tail comes from.
  *
  * Usage: npm run bench:kvstore [-- --quick] [--members 3] [--only kvstore|etcd] [--rows c16,c256] [--cpu-prof DIR]
  *   --quick     a fifth of the operations
@@ -89,9 +91,25 @@ async function openSystem(kind: StoreKind, members: number, root: string, cpuPro
 const memberCpu = (sys: System): Promise<number> =>
   Promise.all(sys.cluster.members.map((m) => processCpuSeconds(m.pid))).then((all) => all.reduce((a, b) => a + b, 0));
 
+/** GC pause seconds by kind (prom-client's nodejs_gc_duration_seconds) and the event loop's max delay since the last scrape, per member. */
+async function memberPauses(sys: System): Promise<{ gc: Map<string, { sum: number; count: number }>; lagMax: number }[]> {
+  return Promise.all(sys.cluster.members.map(async (m) => {
+    const text = await (await fetch(`${m.metricsURL}/metrics`)).text();
+    const gc = new Map<string, { sum: number; count: number }>();
+    for (const x of text.matchAll(/^nodejs_gc_duration_seconds_(sum|count)\{kind="(\w+)"\} ([\d.e+-]+)$/gm)) {
+      const e = gc.get(x[2]!) ?? { sum: 0, count: 0 };
+      e[x[1] as 'sum' | 'count'] = Number(x[3]);
+      gc.set(x[2]!, e);
+    }
+    const lag = /^nodejs_eventloop_lag_max_seconds ([\d.e+-]+)$/m.exec(text);
+    return { gc, lagMax: Number(lag?.[1] ?? NaN) };
+  }));
+}
+
 /** Runs one row on `sys`; `others` idle meanwhile, and what they burn is recorded. */
 async function runRow(sys: System, others: System[], w: (typeof WORKLOADS)[number], ops: number): Promise<void> {
   const value = Buffer.alloc(VALUE_BYTES, 0x61);
+  const pauses0 = sys.kind === 'kvstore' ? await memberPauses(sys) : [];
   const [client0, members0, others0] = [process.cpuUsage(), await memberCpu(sys), await Promise.all(others.map(memberCpu))];
   const result = w.label === 'get16' ? await gets(sys.client, w.phase, ops, w.inflight, ops) : await puts(sys.client, w.phase, ops, w.inflight, value);
   const [client1, members1, others1] = [process.cpuUsage(client0), await memberCpu(sys), await Promise.all(others.map(memberCpu))];
@@ -109,6 +127,17 @@ async function runRow(sys: System, others: System[], w: (typeof WORKLOADS)[numbe
   };
   sys.rows.push(row);
   console.error(`  ${sys.kind} ${w.name}: ${(result.ops / result.seconds).toFixed(0)} ops/s, client CPU ${row.clientCpuPct.toFixed(0)}%, members ${row.memberCpuUsPerOp.toFixed(0)} µs/op`);
+  if (sys.kind === 'kvstore') {
+    const pauses1 = await memberPauses(sys);
+    const per = pauses1.map((p, i) => {
+      const kinds = [...p.gc].map(([k, v]) => {
+        const b = pauses0[i]?.gc.get(k) ?? { sum: 0, count: 0 };
+        return `${k} ${v.count - b.count}x ${((v.sum - b.sum) * 1000).toFixed(0)}ms`;
+      });
+      return `${sys.cluster.members[i]!.name}: loop max ${(p.lagMax * 1000).toFixed(0)}ms, gc ${kinds.join(' ')}`;
+    });
+    console.error(`    ${per.join(' | ')}`);
+  }
 }
 
 /** Stops the cluster; returns the members' resident memory (MiB) as "a/b/c". */

@@ -4,7 +4,10 @@
  *   store       a kvstore cluster (3 members by default; --members 1 for one)
  *   apiserver   one replica (`node packages/apiserver/dist/main.js`, HTTPS, admin token)
  *   nodes       1,000 simulated nodes (`packages/testkit/dist/simulated-nodes-main.js`: Nodes,
- *               Leases renewed every 10 s, bound pods reported Running after 1 s), 4 cpu / 16Gi each
+ *               Leases renewed every 10 s), 4 cpu / 16Gi each. Bound pods stay Pending by default,
+ *               as on scheduler_perf's nodes (no kubelets), where Kubernetes' threshold was
+ *               measured; `--pod-start-delay 1s` adds the kubelets' status writes (one more write
+ *               per pod, and its watch events) to the same two cores
  *   scheduler   `node packages/scheduler/dist/main.js --leader-elect=false` (its own process)
  *   workload    one ReplicaSet-like batch of 10,000 pods (cpu 100m, memory 500Mi, the labels and
  *               controller ownerReference of a ReplicaSet that exists but that no controller-manager
@@ -15,7 +18,8 @@
  * Target (reported, never asserted): >= 680 pods/s, the aim 1,000. The last line of output is:
  *   scheduler: pods_per_s=X p99ms=Y nodes=1000 pods=10000
  *
- * Usage: npm run bench:scheduler [-- --quick] [--members 1|3] [--store kvstore|etcd] [--cpu-prof DIR] [--apiserver-cpu-prof DIR]
+ * Usage: npm run bench:scheduler [-- --quick] [--members 1|3] [--store kvstore|etcd] [--pod-start-delay never|DURATION]
+ *        [--node-lease-renew-interval DURATION] [--cpu-prof DIR] [--apiserver-cpu-prof DIR]
  *   --quick         a fifth of the pods (2,000), same 1,000 nodes
  *   --cpu-prof DIR  run the scheduler under `node --cpu-prof`, keep the profile in DIR and print
  *                   the functions with the most self time
@@ -57,6 +61,8 @@ const members = Number(flag('members') ?? '3');
 const storeKind = (flag('store') ?? 'kvstore') as 'kvstore' | 'etcd';
 const cpuProfDir = flag('cpu-prof');
 const apiProfDir = flag('apiserver-cpu-prof');
+const podStartDelay = flag('pod-start-delay') ?? 'never';
+const leaseRenew = flag('node-lease-renew-interval') ?? '10s';
 
 /** CPU seconds (user + system) a process has used, from /proc (Linux, 100 ticks/s). */
 async function cpuSeconds(pid: number): Promise<number> {
@@ -149,6 +155,10 @@ interface Figures {
   schedulerCpu: number;
   apiCpu: number;
   nodesCpu: number;
+  /** All store members together. */
+  storeCpu: number;
+  /** This process: the 32 creating clients and the measuring watch. */
+  benchCpu: number;
   perNode: { min: number; max: number };
   /** From the scheduler's /metrics: attempts by result, and the mean time from its first attempt to bound. */
   attempts: string;
@@ -196,7 +206,7 @@ async function run(dir: string): Promise<Figures> {
     console.error(`registering ${NODES} simulated nodes...`);
     const nodes = startNode('simulated-nodes', dir, [
       path.join(REPO_ROOT, 'packages', 'testkit', 'dist', 'simulated-nodes-main.js'),
-      `--kubeconfig=${api.kubeconfig}`, `--nodes=${NODES}`, '--prefix=node-', '--cpu=4', '--memory=16Gi', '--pods=110', '--pod-start-delay=1s',
+      `--kubeconfig=${api.kubeconfig}`, `--nodes=${NODES}`, '--prefix=node-', '--cpu=4', '--memory=16Gi', '--pods=110', `--pod-start-delay=${podStartDelay}`, `--node-lease-renew-interval=${leaseRenew}`,
     ]);
     procs.push(nodes);
     await waitUntil('the simulated nodes', 300_000, async () => {
@@ -243,7 +253,9 @@ async function run(dir: string): Promise<Figures> {
     }, (err) => console.error(`pod watch ended: ${err?.message ?? 'closed'}`));
     await watch.opened;
 
-    const cpu0 = await Promise.all([cpuSeconds(scheduler.pid!), cpuSeconds(api.pid), cpuSeconds(nodes.pid!)]);
+    const storePids = cluster.members.map((m) => m.pid);
+    const cpu0 = await Promise.all([cpuSeconds(scheduler.pid!), cpuSeconds(api.pid), cpuSeconds(nodes.pid!), ...storePids.map(cpuSeconds)]);
+    const self0 = process.cpuUsage();
     console.error(`creating ${PODS} pods from ${CLIENTS} clients...`);
     const conns = Array.from({ length: CLIENTS }, () => new ApiConnection(api!, 1));
     const t0 = performance.now();
@@ -257,7 +269,9 @@ async function run(dir: string): Promise<Figures> {
     await waitUntil(`all ${PODS} pods bound (${bound} so far)`, 600_000, () => bound >= PODS);
     const lastBind = Math.max(...boundAt);
     const seconds = (lastBind - t0) / 1000;
-    const cpu1 = await Promise.all([cpuSeconds(scheduler.pid!), cpuSeconds(api.pid), cpuSeconds(nodes.pid!)]);
+    const cpu1 = await Promise.all([cpuSeconds(scheduler.pid!), cpuSeconds(api.pid), cpuSeconds(nodes.pid!), ...storePids.map(cpuSeconds)]);
+    const self1 = process.cpuUsage(self0);
+    const storeCpu = storePids.reduce((a, _, k) => a + cpu1[3 + k]! - cpu0[3 + k]!, 0) / seconds;
     const own = schedulerFigures(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text());
     for (const c of conns) c.close();
     const latencies = Array.from(boundAt, (b, i) => b - createdAt[i]!).sort((a, b) => a - b);
@@ -272,6 +286,8 @@ async function run(dir: string): Promise<Figures> {
       schedulerCpu: (cpu1[0]! - cpu0[0]!) / seconds,
       apiCpu: (cpu1[1]! - cpu0[1]!) / seconds,
       nodesCpu: (cpu1[2]! - cpu0[2]!) / seconds,
+      storeCpu,
+      benchCpu: (self1.user + self1.system) / 1e6 / seconds,
       perNode: { min: counts.length < NODES ? 0 : Math.min(...counts), max: Math.max(...counts) },
       ...own,
       createP50: created.p50,
@@ -293,13 +309,13 @@ async function main(): Promise<void> {
   try {
     const f = await run(dir);
     console.log(`scheduling algorithm alone (1,000 nodes, assume, no apiserver): ${alone.toFixed(0)} pods/s`);
-    console.log(`store: ${storeKind}, ${members} member(s); apiserver: 1 replica; scheduler: its own process`);
+    console.log(`store: ${storeKind}, ${members} member(s); apiserver: 1 replica; scheduler: its own process; pods reported Running: ${podStartDelay === 'never' ? 'no (no kubelets)' : `after ${podStartDelay}`}`);
     console.log(`pods: ${PODS} created in ${f.createSeconds.toFixed(1)} s; all bound ${f.seconds.toFixed(1)} s after the first create`);
     console.log(`latency create -> bound: p50 ${f.p50.toFixed(0)} ms, p99 ${f.p99.toFixed(0)} ms`);
     console.log(`create request p50 ${f.createP50.toFixed(0)} ms; watch lag (create acknowledged -> ADDED seen): p50 ${f.watchLag.p50.toFixed(0)} ms, p99 ${f.watchLag.p99.toFixed(0)} ms`);
     console.log(`scheduler attempts: ${f.attempts}; queued -> bound: mean ${f.popToBoundMs.toFixed(0)} ms`);
     console.log(`pods per node: min ${f.perNode.min}, max ${f.perNode.max} (${NODES} nodes)`);
-    console.log(`cpu (cores, during the run): scheduler ${f.schedulerCpu.toFixed(2)}, apiserver ${f.apiCpu.toFixed(2)}, simulated nodes ${f.nodesCpu.toFixed(2)}`);
+    console.log(`cpu (cores, during the run): scheduler ${f.schedulerCpu.toFixed(2)}, apiserver ${f.apiCpu.toFixed(2)}, simulated nodes ${f.nodesCpu.toFixed(2)}, store ${f.storeCpu.toFixed(2)}, this bench ${f.benchCpu.toFixed(2)}`);
     console.log(`target: >= 680 pods/s (aim 1000): ${f.podsPerSecond >= 680 ? 'met' : 'NOT met'}`);
     for (const [what, d] of [['scheduler', cpuProfDir], ['apiserver', apiProfDir]] as const) {
       if (d === undefined) continue;

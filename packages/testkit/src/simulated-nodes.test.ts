@@ -78,6 +78,20 @@ describe('SimulatedNodes', () => {
     await nodes.stop();
   });
 
+  it('leaves bound pods Pending when the start delay is Infinity (nodes without a kubelet)', async () => {
+    const { clock, fake, nodes } = await cluster({ podStartDelayMs: Infinity });
+    await run(clock, 100);
+    const timers = clock.pending();
+    await create(fake, pod('web-1', 'node-1'));
+    await run(clock, 100);
+    // No start timer at all: a real clock would fire setTimeout(Infinity) at once.
+    expect(clock.pending()).toBe(timers);
+    await run(clock, 60_000);
+    expect(fake.object<Pod>(PODS, 'default', 'web-1')?.status?.phase).toBe('Pending');
+    expect(nodes.runningPods()).toBe(0);
+    await nodes.stop();
+  });
+
   it('moves a pod bound to one of its nodes to Running and Ready after the start delay, with an IP from the podCIDR', async () => {
     const { clock, fake, nodes } = await cluster({ podStartDelayMs: 2000 });
     const node = fake.object<Node>(NODES, undefined, 'node-1')!;

@@ -32,7 +32,7 @@ export interface SimulatedNodesOptions {
   shape?: Partial<NodeShape>;
   labels?: Record<string, string> | ((name: string, index: number) => Record<string, string>);
   taints?: Taint[] | ((name: string, index: number) => Taint[]);
-  /** Seen bound -> reported Running (default 1 s). */
+  /** Seen bound -> reported Running (default 1 s; Infinity: never, as nodes without a kubelet). */
   podStartDelayMs?: number;
   /** deletionTimestamp seen -> final delete (default 0; never more than the pod's grace period). */
   podDeleteDelayMs?: number;

@@ -35,7 +35,7 @@ export interface SimulatedPodsOptions {
   rng: Rng;
   log?: Logger;
   nodes: NodeDirectory;
-  /** From seeing a pod bound to one of our nodes to reporting it Running (default 1 s). */
+  /** From seeing a pod bound to one of our nodes to reporting it Running (default 1 s); Infinity: never (pods stay Pending). */
   startDelayMs: number;
   /** From seeing a pod's deletionTimestamp to the kubelet's final delete (default 0). */
   deleteDelayMs: number;
@@ -154,7 +154,7 @@ export class SimulatedPods {
       const phase = pod.status?.phase ?? 'Pending';
       t = { uid, node, state: phase === 'Pending' ? 'pending' : phase === 'Running' ? 'started' : 'done' };
       this.tracked.set(key(ns, name), t);
-      if (t.state === 'pending' && pod.metadata?.deletionTimestamp == null) this.schedule(t, () => this.startPod(ns, name), this.o.startDelayMs);
+      if (t.state === 'pending' && pod.metadata?.deletionTimestamp == null && Number.isFinite(this.o.startDelayMs)) this.schedule(t, () => this.startPod(ns, name), this.o.startDelayMs);
     }
     if (pod.metadata?.deletionTimestamp != null && t.state !== 'done') {
       t.timer?.cancel();
