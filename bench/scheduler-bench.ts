@@ -2,7 +2,9 @@
  * bench:scheduler - the scheduler's throughput on a simulated cluster, all processes on loopback:
  *
  *   store       a kvstore cluster (3 members by default; --members 1 for one)
- *   apiserver   one replica (`node packages/apiserver/dist/main.js`, HTTPS, admin token)
+ *   apiserver   one replica (`node packages/apiserver/dist/main.js`, HTTPS, admin token), with
+ *               Events in NATS JetStream (a nats-server of its own) as compose.yaml runs it;
+ *               `--events store` keeps them in the store instead
  *   nodes       1,000 simulated nodes (`packages/testkit/dist/simulated-nodes-main.js`: Nodes,
  *               Leases renewed every 10 s), 4 cpu / 16Gi each. Bound pods stay Pending by default,
  *               as on scheduler_perf's nodes (no kubelets), where Kubernetes' threshold was
@@ -18,7 +20,7 @@
  * Target (reported, never asserted): >= 680 pods/s, the aim 1,000. The last line of output is:
  *   scheduler: pods_per_s=X p99ms=Y nodes=1000 pods=10000
  *
- * Usage: npm run bench:scheduler [-- --quick] [--members 1|3] [--store kvstore|etcd] [--pod-start-delay never|DURATION]
+ * Usage: npm run bench:scheduler [-- --quick] [--members 1|3] [--store kvstore|etcd] [--events nats|store] [--pod-start-delay never|DURATION]
  *        [--node-lease-renew-interval DURATION] [--cpu-prof DIR] [--apiserver-cpu-prof DIR]
  *   --quick         a fifth of the pods (2,000), same 1,000 nodes
  *   --cpu-prof DIR  run the scheduler under `node --cpu-prof`, keep the profile in DIR and print
@@ -32,6 +34,8 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { ManualClock, SeededRng } from '@kubemu/base';
+import { startTestNats } from '@kubemu/apiserver';
+import type { TestNats } from '@kubemu/apiserver';
 import { selectorFromLabelSelector } from '@kubemu/api';
 import type { Pod } from '@kubemu/api';
 import { Framework, ScheduleAlgorithm, SchedulerCache, defaultProfile, inTreeRegistry, newPodInfo } from '@kubemu/scheduler';
@@ -45,6 +49,8 @@ import type { WatchStream } from './support/https-client';
 import { closedLoop, percentile } from './support/workload';
 
 const NODES = 1000;
+/** The node flag compose.yaml gives the apiserver and the scheduler. */
+const YOUNG_GENERATION = '--max-semi-space-size=64';
 const CLIENTS = 32;
 const NS = 'bench';
 const RS = 'bench-rs';
@@ -62,6 +68,8 @@ const storeKind = (flag('store') ?? 'kvstore') as 'kvstore' | 'etcd';
 const cpuProfDir = flag('cpu-prof');
 const apiProfDir = flag('apiserver-cpu-prof');
 const podStartDelay = flag('pod-start-delay') ?? 'never';
+/** Where Events go: nats (compose.yaml's way) or the store (an apiserver without --nats-url). */
+const eventsIn = (flag('events') ?? 'nats') as 'nats' | 'store';
 const leaseRenew = flag('node-lease-renew-interval') ?? '10s';
 
 /** CPU seconds (user + system) a process has used, from /proc (Linux, 100 ticks/s). */
@@ -179,15 +187,18 @@ function schedulerFigures(text: string): { attempts: string; popToBoundMs: numbe
 async function run(dir: string): Promise<Figures> {
   let cluster: Cluster | undefined;
   let api: ApiServerProcess | undefined;
+  let nats: TestNats | undefined;
   let watch: WatchStream | undefined;
   const procs: ChildProcess[] = [];
   try {
     console.error(`starting a ${members}-member ${storeKind} and the apiserver...`);
     cluster = await startCluster({ kind: storeKind, members, root: path.join(dir, 'store') });
+    if (eventsIn === 'nats') nats = await startTestNats();
     api = await startApiServerProcess({
       dir: path.join(dir, 'apiserver'),
       etcdServers: cluster.endpoints,
-      ...(apiProfDir !== undefined ? { nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${path.resolve(apiProfDir)}`] } : {}),
+      ...(nats !== undefined ? { natsUrl: nats.url } : {}),
+      nodeFlags: [YOUNG_GENERATION, ...(apiProfDir !== undefined ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(apiProfDir)}`] : [])],
     });
     const conn = new ApiConnection(api, 4);
     await conn.expect(201, 'POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } });
@@ -217,7 +228,7 @@ async function run(dir: string): Promise<Figures> {
 
     const port = await freePort();
     const scheduler = startNode('scheduler', dir, [
-      ...(cpuProfDir !== undefined ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(cpuProfDir)}`] : []),
+      YOUNG_GENERATION, ...(cpuProfDir !== undefined ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(cpuProfDir)}`] : []),
       path.join(REPO_ROOT, 'packages', 'scheduler', 'dist', 'main.js'),
       `--kubeconfig=${api.kubeconfig}`, '--leader-elect=false', `--secure-port=${port}`, '--bind-address=127.0.0.1',
       '--kube-api-qps=5000', '--kube-api-burst=5000',
@@ -297,6 +308,7 @@ async function run(dir: string): Promise<Figures> {
     watch?.stop();
     for (const p of procs.reverse()) await stopChild(p);
     await api?.stop();
+    await nats?.destroy();
     await cluster?.stop();
   }
 }
@@ -309,7 +321,7 @@ async function main(): Promise<void> {
   try {
     const f = await run(dir);
     console.log(`scheduling algorithm alone (1,000 nodes, assume, no apiserver): ${alone.toFixed(0)} pods/s`);
-    console.log(`store: ${storeKind}, ${members} member(s); apiserver: 1 replica; scheduler: its own process; pods reported Running: ${podStartDelay === 'never' ? 'no (no kubelets)' : `after ${podStartDelay}`}`);
+    console.log(`store: ${storeKind}, ${members} member(s); apiserver: 1 replica; scheduler: its own process; pods reported Running: ${podStartDelay === 'never' ? 'no (no kubelets)' : `after ${podStartDelay}`}; events in ${eventsIn}`);
     console.log(`pods: ${PODS} created in ${f.createSeconds.toFixed(1)} s; all bound ${f.seconds.toFixed(1)} s after the first create`);
     console.log(`latency create -> bound: p50 ${f.p50.toFixed(0)} ms, p99 ${f.p99.toFixed(0)} ms`);
     console.log(`create request p50 ${f.createP50.toFixed(0)} ms; watch lag (create acknowledged -> ADDED seen): p50 ${f.watchLag.p50.toFixed(0)} ms, p99 ${f.watchLag.p99.toFixed(0)} ms`);

@@ -24,6 +24,8 @@ export interface ApiServerProcessOptions {
   etcdServers: string[];
   /** Extra node flags (e.g. --cpu-prof --cpu-prof-dir=DIR). */
   nodeFlags?: string[];
+  /** --nats-url: Events in NATS JetStream, as compose.yaml runs it (without it, Events go to the store). */
+  natsUrl?: string;
 }
 
 export interface ApiServerProcess extends ApiCredentials {
@@ -63,6 +65,7 @@ export async function startApiServerProcess(opts: ApiServerProcessOptions): Prom
     `--etcd-servers=${opts.etcdServers.join(',')}`, `--secure-port=${port}`, '--bind-address=127.0.0.1',
     '--advertise-address=127.0.0.1', `--cert-dir=${path.join(opts.dir, 'pki')}`,
     `--token-auth-file=${tokenFile}`, `--admin-kubeconfig=${kubeconfig}`,
+    ...(opts.natsUrl !== undefined ? [`--nats-url=${opts.natsUrl}`] : []),
   ];
   const out = createWriteStream(logFile);
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: opts.dir });
