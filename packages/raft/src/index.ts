@@ -18,5 +18,5 @@ export type { DiskStorageOptions, ReadyPersister } from './disk-storage';
 export { InMemoryNetwork } from './transport';
 export type { Transport, InMemoryNetworkOptions, NetworkStats } from './transport';
 export { encodeMessage, decodeMessage, MessageDecodeError } from './transport-codec';
-export { RaftNodeDriver, NodeStoppedError, ReadIndexTimeoutError } from './node-driver';
+export { RaftNodeDriver, LeaderChangedError, NodeStoppedError, ReadIndexTimeoutError } from './node-driver';
 export type { RaftNodeDriverOptions, ApplyFn } from './node-driver';

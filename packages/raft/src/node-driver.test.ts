@@ -6,7 +6,7 @@ import type { Deferred } from '@kubemu/base';
 import { DiskStorage, MemoryPersister } from './disk-storage';
 import type { ReadyPersister } from './disk-storage';
 import { ProposalDroppedError } from './errors';
-import { NodeStoppedError, RaftNodeDriver } from './node-driver';
+import { LeaderChangedError, NodeStoppedError, RaftNodeDriver } from './node-driver';
 import type { Storage } from './storage';
 import { InMemoryNetwork } from './transport';
 import type { Transport } from './transport';
@@ -37,7 +37,7 @@ async function startNode(
   id: NodeId,
   transport: Transport,
   storage: Storage & ReadyPersister,
-  extra: { bootstrap: boolean; close?: () => Promise<void> },
+  extra: { bootstrap: boolean; close?: () => Promise<void>; readIndexTimeoutMs?: number },
 ): Promise<TestNode> {
   const applied: string[] = [];
   const driver = new RaftNodeDriver({
@@ -46,6 +46,7 @@ async function startNode(
     transport,
     clock: new RealClock(),
     tickMs: 10,
+    ...(extra.readIndexTimeoutMs !== undefined ? { readIndexTimeoutMs: extra.readIndexTimeoutMs } : {}),
     ...(extra.bootstrap ? { bootstrapPeers: PEERS } : {}),
     apply: (entries, snapshot) => {
       // The state machine's snapshot is its list of applied commands, as JSON.
@@ -307,6 +308,31 @@ describe('RaftNodeDriver', () => {
     await waitFor('the old leader to catch up', () => old.applied.length === 2);
     expect(old.applied).toEqual(['a', 'b']);
     expect(seenByOld).toContain(next.id);
+  });
+
+  it('fails a read pending across an election with LeaderChangedError once the new leader is known, not at the timeout', async () => {
+    const net = new InMemoryNetwork();
+    const nodes: TestNode[] = [];
+    for (const id of PEERS) nodes.push(await startNode(id, net.transport(id), memoryStorage(), { bootstrap: true, readIndexTimeoutMs: 60_000 }));
+    cleanups.push(async () => {
+      for (const n of nodes) await n.close();
+    });
+    await waitFor('a leader', () => leaderOf(nodes) !== undefined);
+    const old = leaderOf(nodes) as TestNode;
+    await proposeAll(old, ['a']);
+    const follower = nodes.find((n) => n !== old) as TestNode;
+    await waitFor('a applied on the follower', () => follower.applied.length === 1);
+    // The follower still believes in the old leader: its ReadIndex goes there and is lost.
+    net.isolate(old.id);
+    const t0 = Date.now();
+    const read = follower.driver.readIndex(bytes('read-across-election'));
+    read.catch(() => undefined);
+    await expect(read).rejects.toBeInstanceOf(LeaderChangedError);
+    expect(Date.now() - t0).toBeLessThan(10_000);
+    const next = leaderOf(nodes.filter((n) => n !== old)) as TestNode;
+    expect(next).toBeDefined();
+    // A read asked of the new term is answered.
+    await expect(follower.driver.readIndex(bytes('read-after'))).resolves.toBeGreaterThanOrEqual(1);
   });
 
   it('compacts the log into snapshots and brings a lagging follower back with one', async () => {

@@ -23,6 +23,16 @@ export class ReadIndexTimeoutError extends KubemuError {
   }
 }
 
+/**
+ * A new leader was elected while a ReadIndex request was pending: it may have been dropped (no
+ * leader to send it to) or lost with the old leader. Retryable; etcd's ErrLeaderChanged.
+ */
+export class LeaderChangedError extends KubemuError {
+  constructor(lead: NodeId) {
+    super('RaftLeaderChanged', `leader changed to ${lead.toString(16)} while a read index was pending`);
+  }
+}
+
 /** The application's state machine: committed entries in log order, preceded by a snapshot to restore from. */
 export type ApplyFn = (entries: Entry[], snapshot: Snapshot | undefined) => void | Promise<void>;
 
@@ -435,6 +445,13 @@ export class RaftNodeDriver {
   private noteLeader(lead: NodeId): void {
     if (lead === this.lead) return;
     this.lead = lead;
+    // As etcd's linearizableReadLoop: reads waiting across an election fail fast once a new leader
+    // is known (their ReadIndex was dropped or went to a deposed leader) instead of at the timeout.
+    if (lead !== 0 && this.reads.size > 0) {
+      const err = new LeaderChangedError(lead);
+      for (const list of this.reads.values()) for (const d of list) d.reject(err);
+      this.reads.clear();
+    }
     const term = this.raw.status().hardState.term;
     this.logger.info('raft-node: leader changed', { lead, term });
     this.notify(this.leaderHandlers, (h) => h(lead, term));

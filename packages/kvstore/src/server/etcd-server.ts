@@ -17,7 +17,7 @@ import { EtcdError, ErrLeaseNotFound, ErrNoLeader, ErrNotLeader, ErrRequestTooLa
 import type { InternalRequest, InternalResponse, RangeRequest, RangeResponse, ResponseHeader } from '../mvcc';
 import { createLogger, silentLogger } from '@kubemu/base';
 import type { Clock, Logger, Rng, Timer } from '@kubemu/base';
-import { DiskStorage, NodeStoppedError, ProposalDroppedError, RaftNodeDriver, ReadIndexTimeoutError } from '@kubemu/raft';
+import { DiskStorage, LeaderChangedError, NodeStoppedError, ProposalDroppedError, RaftNodeDriver, ReadIndexTimeoutError } from '@kubemu/raft';
 import type { Entry, Snapshot, Transport } from '@kubemu/raft';
 import type { EtcdBackend, WatchHandle, WatchSink } from '../grpc/backend';
 import type { PeerChannel } from '../peer/peer-transport';
@@ -457,6 +457,7 @@ function required<V>(v: V | undefined): V {
 function mapRaftError(err: unknown): unknown {
   if (err instanceof ProposalDroppedError) return new ErrNoLeader();
   if (err instanceof ReadIndexTimeoutError) return serverErrors.timeout();
+  if (err instanceof LeaderChangedError) return serverErrors.leaderChanged();
   if (err instanceof NodeStoppedError) return serverErrors.stopped();
   return err;
 }
