@@ -67,7 +67,10 @@ async function main(): Promise<void> {
   const client = RestClient.fromConfig(config, { clock, qps: Number(f['kube-api-qps']), burst: Number(f['kube-api-burst']), userAgent: 'kube-scheduler/v1.32.0 (kubemu)' });
   const identity = `${os.hostname()}_${randomUUID()}`;
   const informers = new SharedInformerFactory(client, { clock, rng: rng.fork(), logger: log });
-  const recorder = new EventRecorder({ client, component: 'default-scheduler', clock, rng: rng.fork(), logger: log, maxInFlight: EVENT_WRITERS });
+  // Events go through a client of their own, as kube-scheduler's eventClient: with its own rate
+  // limiter, so that a Scheduled event per pod does not halve the QPS left for bindings.
+  const eventClient = RestClient.fromConfig(config, { clock, qps: Number(f['kube-api-qps']), burst: Number(f['kube-api-burst']), userAgent: 'kube-scheduler/v1.32.0 (kubemu) events' });
+  const recorder = new EventRecorder({ client: eventClient, component: 'default-scheduler', clock, rng: rng.fork(), logger: log, maxInFlight: EVENT_WRITERS });
   const scheduler = new Scheduler({
     client,
     informers,
