@@ -28,15 +28,14 @@
  *                   `node --cpu-prof`, keep the profiles in DIR/<component> and print the functions
  *                   with the most self time of each
  */
-import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startApiServerProcess } from './support/apiserver-process';
 import type { ApiServerProcess } from './support/apiserver-process';
-import { REPO_ROOT, cleanUpOnInterrupt, freePort, processCpuSeconds, startCluster } from './support/cluster';
+import { startMain, stopChild, waitUntil } from './support/children';
+import { cleanUpOnInterrupt, freePort, processCpuSeconds, startCluster } from './support/cluster';
 import type { Cluster } from './support/cluster';
 import { newestProfile, topSelfTime } from './support/cpu-profile';
 import { ApiConnection, openWatch } from './support/https-client';
@@ -59,39 +58,6 @@ const members = Number(flag('members') ?? '3');
 const storeKind = (flag('store') ?? 'kvstore') as 'kvstore' | 'etcd';
 const podStartDelay = flag('pod-start-delay') ?? '1s';
 const profDir = flag('cpu-prof');
-
-const children = new Set<ChildProcess>();
-process.on('exit', () => {
-  for (const c of children) c.kill('SIGKILL');
-});
-
-/** `node [nodeFlags] main args` as a child logging to `<dir>/<name>.log`. */
-function startMain(name: string, dir: string, main: string, args: string[], nodeFlags: string[] = []): ChildProcess {
-  const out = createWriteStream(path.join(dir, `${name}.log`));
-  const child = spawn(process.execPath, [...nodeFlags, path.join(REPO_ROOT, 'packages', main), ...args], { stdio: ['ignore', 'pipe', 'pipe'], cwd: dir });
-  child.stdout?.pipe(out);
-  child.stderr?.pipe(out);
-  children.add(child);
-  child.once('exit', () => children.delete(child));
-  return child;
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const done = new Promise<void>((r) => child.once('exit', () => r()));
-  child.kill('SIGTERM');
-  const t = setTimeout(() => child.kill('SIGKILL'), 15_000);
-  await done;
-  clearTimeout(t);
-}
-
-async function waitUntil(what: string, timeoutMs: number, cond: () => Promise<boolean> | boolean): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 const profFlags = (component: string): string[] => (profDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${path.resolve(profDir, component)}`]);
 

@@ -30,9 +30,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
 import { ManualClock, SeededRng } from '@kubemu/base';
 import { startTestNats } from '@kubemu/apiserver';
 import type { TestNats } from '@kubemu/apiserver';
@@ -41,7 +39,8 @@ import type { Pod } from '@kubemu/api';
 import { Framework, ScheduleAlgorithm, SchedulerCache, defaultProfile, inTreeRegistry, newPodInfo } from '@kubemu/scheduler';
 import { startApiServerProcess } from './support/apiserver-process';
 import type { ApiServerProcess } from './support/apiserver-process';
-import { REPO_ROOT, cleanUpOnInterrupt, freePort, startCluster } from './support/cluster';
+import { startMain, stopChild, waitUntil } from './support/children';
+import { cleanUpOnInterrupt, freePort, processCpuSeconds, startCluster } from './support/cluster';
 import type { Cluster } from './support/cluster';
 import { newestProfile, topSelfTime } from './support/cpu-profile';
 import { ApiConnection, openWatch } from './support/https-client';
@@ -71,44 +70,6 @@ const podStartDelay = flag('pod-start-delay') ?? 'never';
 /** Where Events go: nats (compose.yaml's way) or the store (an apiserver without --nats-url). */
 const eventsIn = (flag('events') ?? 'nats') as 'nats' | 'store';
 const leaseRenew = flag('node-lease-renew-interval') ?? '10s';
-
-/** CPU seconds (user + system) a process has used, from /proc (Linux, 100 ticks/s). */
-async function cpuSeconds(pid: number): Promise<number> {
-  const f = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]?.split(' ') ?? [];
-  return (Number(f[11]) + Number(f[12])) / 100;
-}
-
-const children = new Set<ChildProcess>();
-process.on('exit', () => {
-  for (const c of children) c.kill('SIGKILL');
-});
-
-function startNode(name: string, dir: string, args: string[]): ChildProcess {
-  const out = createWriteStream(path.join(dir, `${name}.log`));
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: dir });
-  child.stdout?.pipe(out);
-  child.stderr?.pipe(out);
-  children.add(child);
-  child.once('exit', () => children.delete(child));
-  return child;
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const done = new Promise<void>((r) => child.once('exit', () => r()));
-  child.kill('SIGTERM');
-  const t = setTimeout(() => child.kill('SIGKILL'), 15_000);
-  await done;
-  clearTimeout(t);
-}
-
-async function waitUntil(what: string, timeoutMs: number, cond: () => Promise<boolean> | boolean): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 function podName(i: number): string {
   return `${RS}-${i.toString(36).padStart(5, '0')}`;
@@ -215,8 +176,7 @@ async function run(dir: string): Promise<Figures> {
     })).body as { metadata: { uid: string } };
 
     console.error(`registering ${NODES} simulated nodes...`);
-    const nodes = startNode('simulated-nodes', dir, [
-      path.join(REPO_ROOT, 'packages', 'testkit', 'dist', 'simulated-nodes-main.js'),
+    const nodes = startMain('simulated-nodes', dir, 'testkit/dist/simulated-nodes-main.js', [
       `--kubeconfig=${api.kubeconfig}`, `--nodes=${NODES}`, '--prefix=node-', '--cpu=4', '--memory=16Gi', '--pods=110', `--pod-start-delay=${podStartDelay}`, `--node-lease-renew-interval=${leaseRenew}`,
     ]);
     procs.push(nodes);
@@ -227,12 +187,10 @@ async function run(dir: string): Promise<Figures> {
     });
 
     const port = await freePort();
-    const scheduler = startNode('scheduler', dir, [
-      YOUNG_GENERATION, ...(cpuProfDir !== undefined ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(cpuProfDir)}`] : []),
-      path.join(REPO_ROOT, 'packages', 'scheduler', 'dist', 'main.js'),
+    const scheduler = startMain('scheduler', dir, 'scheduler/dist/main.js', [
       `--kubeconfig=${api.kubeconfig}`, '--leader-elect=false', `--secure-port=${port}`, '--bind-address=127.0.0.1',
       '--kube-api-qps=5000', '--kube-api-burst=5000',
-    ]);
+    ], [YOUNG_GENERATION, ...(cpuProfDir !== undefined ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(cpuProfDir)}`] : [])]);
     procs.push(scheduler);
     await waitUntil('the scheduler to sync', 60_000, async () => (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined))?.ok === true);
 
@@ -265,7 +223,7 @@ async function run(dir: string): Promise<Figures> {
     await watch.opened;
 
     const storePids = cluster.members.map((m) => m.pid);
-    const cpu0 = await Promise.all([cpuSeconds(scheduler.pid!), cpuSeconds(api.pid), cpuSeconds(nodes.pid!), ...storePids.map(cpuSeconds)]);
+    const cpu0 = await Promise.all([processCpuSeconds(scheduler.pid!), processCpuSeconds(api.pid), processCpuSeconds(nodes.pid!), ...storePids.map(processCpuSeconds)]);
     const self0 = process.cpuUsage();
     console.error(`creating ${PODS} pods from ${CLIENTS} clients...`);
     const conns = Array.from({ length: CLIENTS }, () => new ApiConnection(api!, 1));
@@ -280,7 +238,7 @@ async function run(dir: string): Promise<Figures> {
     await waitUntil(`all ${PODS} pods bound (${bound} so far)`, 600_000, () => bound >= PODS);
     const lastBind = Math.max(...boundAt);
     const seconds = (lastBind - t0) / 1000;
-    const cpu1 = await Promise.all([cpuSeconds(scheduler.pid!), cpuSeconds(api.pid), cpuSeconds(nodes.pid!), ...storePids.map(cpuSeconds)]);
+    const cpu1 = await Promise.all([processCpuSeconds(scheduler.pid!), processCpuSeconds(api.pid), processCpuSeconds(nodes.pid!), ...storePids.map(processCpuSeconds)]);
     const self1 = process.cpuUsage(self0);
     const storeCpu = storePids.reduce((a, _, k) => a + cpu1[3 + k]! - cpu0[3 + k]!, 0) / seconds;
     const own = schedulerFigures(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text());
