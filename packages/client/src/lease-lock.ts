@@ -99,11 +99,13 @@ export class LeaseLock implements ResourceLock {
 }
 
 function toSpec(r: LeaderElectionRecord): NonNullable<Lease['spec']> {
+  // A time the record does not have ('' when read from a Lease without it) is left out: the
+  // apiserver refuses an empty MicroTime, as kube-apiserver does.
   return {
     holderIdentity: r.holderIdentity,
     leaseDurationSeconds: r.leaseDurationSeconds,
-    acquireTime: r.acquireTime,
-    renewTime: r.renewTime,
+    ...(r.acquireTime !== '' ? { acquireTime: r.acquireTime } : {}),
+    ...(r.renewTime !== '' ? { renewTime: r.renewTime } : {}),
     leaseTransitions: r.leaderTransitions,
   };
 }
