@@ -4,6 +4,7 @@ export {
   apiVersionOf,
   qualifiedKind,
   findResource,
+  mustFindResource,
   resourceForKind,
   lookupResource,
   resourcesInCategory,

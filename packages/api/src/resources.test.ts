@@ -1,5 +1,5 @@
 import type { Pod } from './types';
-import { RESOURCES, lookupResource, resourceForKind, storeKey, qualifiedKind, resourcesInCategory, findResource } from './resources';
+import { RESOURCES, lookupResource, resourceForKind, storeKey, qualifiedKind, resourcesInCategory, findResource, mustFindResource } from './resources';
 
 function byResource(name: string) {
   const r = lookupResource(name);
@@ -50,6 +50,14 @@ describe('resource registry', () => {
     expect(qualifiedKind(byResource('deploy'))).toBe('Deployment.apps');
     expect(qualifiedKind(byResource('po'))).toBe('Pod');
     expect(findResource('rbac.authorization.k8s.io', 'v1', 'rolebindings')?.kind).toBe('RoleBinding');
+  });
+
+  it('mustFindResource finds by group and plural, a version when asked, and throws on a missing one', () => {
+    expect(mustFindResource('apps', 'deployments').kind).toBe('Deployment');
+    expect(mustFindResource('autoscaling', 'horizontalpodautoscalers', 'v2').version).toBe('v2');
+    expect(mustFindResource('autoscaling', 'horizontalpodautoscalers', 'v1').version).toBe('v1');
+    expect(() => mustFindResource('', 'deployments')).toThrow('no resource deployments');
+    expect(() => mustFindResource('apps', 'deployments', 'v9')).toThrow('no resource apps/v9/deployments');
   });
 
   it('has no duplicate short names or resources within a group version', () => {

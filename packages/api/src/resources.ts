@@ -167,6 +167,16 @@ export function findResource(group: string, version: string, resource: string): 
   return RESOURCES.find((r) => r.group === group && r.version === version && r.resource === resource);
 }
 
+/**
+ * The served resource `group`/`resource` (its first version when there are several; `version`
+ * picks one), for module constants: throws when there is none, a mistake in the caller's code.
+ */
+export function mustFindResource(group: string, resource: string, version?: string): ResourceInfo {
+  const info = RESOURCES.find((r) => r.group === group && r.resource === resource && (version === undefined || r.version === version));
+  if (info === undefined) throw new Error(`no resource ${group === '' ? '' : `${group}/`}${version === undefined ? '' : `${version}/`}${resource}`);
+  return info;
+}
+
 /** The resource for an object's apiVersion and kind, if any. */
 export function resourceForKind(apiVersion: string, kind: string): ResourceInfo | undefined {
   return RESOURCES.find((r) => apiVersionOf(r) === apiVersion && r.kind === kind);

@@ -2,8 +2,8 @@
 // from old to new by scaling them (RollingUpdate within maxSurge/maxUnavailable, or Recreate).
 // Handlers only enqueue Deployment keys; syncDeployment re-reads everything from the caches and
 // takes one step: pause bookkeeping, a pure scale when spec.replicas changed, or a rollout step.
-import { RESOURCES, selectorFromLabelSelector } from '@kubemu/api';
-import type { Deployment, KubeObject, Pod, ReplicaSet, ResourceInfo } from '@kubemu/api';
+import { mustFindResource, selectorFromLabelSelector } from '@kubemu/api';
+import type { Deployment, KubeObject, Pod, ReplicaSet } from '@kubemu/api';
 import { deletedObject, metaNamespaceKey, splitMetaNamespaceKey } from '@kubemu/client';
 import type { DeletedFinalStateUnknown, EventRecorder, Lister, RateLimitingQueue, ResourceClient, SharedInformer } from '@kubemu/client';
 import type { Controller, ControllerContext } from '../../controller';
@@ -25,14 +25,9 @@ import { ReplicaSetOps } from './replica-sets';
 import { activeReplicaSets, replicasOf } from './replica-math';
 import { Rollout } from './rollout';
 
-function resource(group: string, plural: string): ResourceInfo {
-  const info = RESOURCES.find((r) => r.group === group && r.resource === plural);
-  if (info === undefined) throw new Error(`no resource ${plural}`);
-  return info;
-}
 
-export const DEPLOYMENTS = resource('apps', 'deployments');
-export const REPLICA_SETS = resource('apps', 'replicasets');
+export const DEPLOYMENTS = mustFindResource('apps', 'deployments');
+export const REPLICA_SETS = mustFindResource('apps', 'replicasets');
 
 export class DeploymentController implements Controller {
   readonly name = 'deployment';

@@ -1,8 +1,8 @@
 // The endpoints controller: for every Service with a selector, an Endpoints object of the same
 // name listing the selected pods' addresses (ready and not ready) and ports. Services without a
 // selector are left alone, so hand-written Endpoints (external services) stay as written.
-import { RESOURCES, selectorFromLabelSelector } from '@kubemu/api';
-import type { KubeObject, ResourceInfo } from '@kubemu/api';
+import { mustFindResource, selectorFromLabelSelector } from '@kubemu/api';
+import type { KubeObject } from '@kubemu/api';
 import { deletedObject, isNotFound, metaNamespaceKey, splitMetaNamespaceKey } from '@kubemu/client';
 import type { DeletedFinalStateUnknown, EventRecorder, Lister, RateLimitingQueue, ResourceClient, SharedInformer } from '@kubemu/client';
 import type { Controller, ControllerContext } from '../../controller';
@@ -10,14 +10,9 @@ import { PODS, errorMessage, hasStatusCause, isPodReady, newQueue, runQueueWorke
 import { computeSubsets, subsetsEqual } from './endpoint-subsets';
 import type { Endpoints, Pod, Service } from './types';
 
-function resource(plural: string): ResourceInfo {
-  const info = RESOURCES.find((r) => r.group === '' && r.resource === plural);
-  if (info === undefined) throw new Error(`no resource ${plural}`);
-  return info;
-}
 
-export const SERVICES = resource('services');
-export const ENDPOINTS = resource('endpoints');
+export const SERVICES = mustFindResource('', 'services');
+export const ENDPOINTS = mustFindResource('', 'endpoints');
 export const HEADLESS_LABEL = 'service.kubernetes.io/headless';
 
 /** The selector of a Service, or undefined when it has none (a map; empty selects nothing here). */

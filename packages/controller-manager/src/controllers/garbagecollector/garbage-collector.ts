@@ -5,7 +5,7 @@
 // Safety: an object is deleted only after its owners are confirmed absent by the API itself
 // (a 404, or a different uid, for an owner the informers never showed), or observed deleted;
 // deletes carry a uid precondition so that a recreated object of the same name is never hit.
-import { RESOURCES, resourceForKind } from '@kubemu/api';
+import { mustFindResource, resourceForKind } from '@kubemu/api';
 import type { KubeObject, OwnerReference, ResourceInfo } from '@kubemu/api';
 import { deletedObject, isConflict, isNotFound } from '@kubemu/client';
 import type { RateLimitingQueue, ResourceClient, SharedInformer } from '@kubemu/client';
@@ -35,11 +35,7 @@ export const GC_RESOURCES: readonly ResourceInfo[] = [
   ['batch', 'cronjobs'],
   ['coordination.k8s.io', 'leases'],
   ['autoscaling', 'horizontalpodautoscalers'],
-].map(([group, resource]) => {
-  const info = RESOURCES.find((r) => r.group === group && r.resource === resource);
-  if (info === undefined) throw new Error(`no resource ${group ?? ''}/${resource ?? ''}`);
-  return info;
-});
+].map(([group, resource]) => mustFindResource(group ?? '', resource ?? ''));
 
 /** Owner uids known to be gone (uids are never reused), bounded like kube's absentOwnerCache. */
 class AbsentOwners {

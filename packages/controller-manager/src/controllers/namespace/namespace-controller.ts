@@ -6,7 +6,7 @@
 // other apiserver replicas and the store have seen it (and refuse new content) before listing.
 // While content remains (pods terminating gracefully, objects held by finalizers) the namespace
 // is looked at again after half the estimated time.
-import { RESOURCES } from '@kubemu/api';
+import { RESOURCES, mustFindResource } from '@kubemu/api';
 import type { KubeObject, Namespace, Pod, ResourceInfo } from '@kubemu/api';
 import { ApiError, isConflict, isNotFound } from '@kubemu/client';
 import type { RateLimitingQueue, ResourceClient, SharedInformer } from '@kubemu/client';
@@ -15,7 +15,7 @@ import { errorMessage, newQueue, runQueueWorkers } from '../../controller-utils'
 import { failingConditions, updateConditions } from './namespace-conditions';
 import type { ContentTotals } from './namespace-conditions';
 
-export const NAMESPACES = RESOURCES.find((r) => r.group === '' && r.resource === 'namespaces') as ResourceInfo;
+export const NAMESPACES = mustFindResource('', 'namespaces');
 export const FINALIZER_KUBERNETES = 'kubernetes';
 /** namespaceDeletionGracePeriod. */
 export const NAMESPACE_DELETION_GRACE_MS = 5_000;

@@ -1,7 +1,7 @@
 // What differs between a ReplicaSet and a ReplicationController for the controller they share:
 // the resource, the owner's kind in controller references, the event source and the selector
 // shape (a LabelSelector versus a plain map, where an empty map selects everything).
-import { RESOURCES, Selector, selectorFromLabelSelector } from '@kubemu/api';
+import { mustFindResource, Selector, selectorFromLabelSelector } from '@kubemu/api';
 import type { KubeObject, PodTemplateSpec, ReplicaSet, ReplicationController, ResourceInfo } from '@kubemu/api';
 
 export interface ReplicaCondition {
@@ -38,15 +38,10 @@ export interface ReplicaKind<T extends KubeObject> {
   status(owner: T): ReplicaStatus | undefined;
 }
 
-function resource(group: string, plural: string): ResourceInfo {
-  const info = RESOURCES.find((r) => r.group === group && r.resource === plural);
-  if (info === undefined) throw new Error(`no resource ${plural}`);
-  return info;
-}
 
 export const REPLICA_SET_KIND: ReplicaKind<ReplicaSet> = {
   name: 'replicaset',
-  resource: resource('apps', 'replicasets'),
+  resource: mustFindResource('apps', 'replicasets'),
   apiVersion: 'apps/v1',
   kind: 'ReplicaSet',
   eventSource: 'replicaset-controller',
@@ -59,7 +54,7 @@ export const REPLICA_SET_KIND: ReplicaKind<ReplicaSet> = {
 
 export const REPLICATION_CONTROLLER_KIND: ReplicaKind<ReplicationController> = {
   name: 'replicationcontroller',
-  resource: resource('', 'replicationcontrollers'),
+  resource: mustFindResource('', 'replicationcontrollers'),
   apiVersion: 'v1',
   kind: 'ReplicationController',
   eventSource: 'replication-controller',

@@ -2,7 +2,7 @@
 // (ca.crt), so that pods can verify the apiserver. Kept as it should be: recreated when
 // deleted, rewritten when changed.
 import type { ConfigMap, Namespace } from '@kubemu/api';
-import { RESOURCES } from '@kubemu/api';
+import { mustFindResource } from '@kubemu/api';
 import { deletedObject, isNotFound } from '@kubemu/client';
 import type { Lister, RateLimitingQueue, SharedInformer } from '@kubemu/client';
 import type { Controller, ControllerContext } from '../../controller';
@@ -14,7 +14,7 @@ export const DESCRIPTION_ANNOTATION = 'kubernetes.io/description';
 export const DESCRIPTION =
   'Contains a CA bundle that can be used to verify the kube-apiserver when using internal endpoints such as the internal service IP or kubernetes.default.svc. No other usage is guaranteed across distributions of Kubernetes clusters.';
 
-const CONFIGMAPS = RESOURCES.find((r) => r.group === '' && r.resource === 'configmaps') as (typeof RESOURCES)[number];
+const CONFIGMAPS = mustFindResource('', 'configmaps');
 
 export class RootCaCertPublisher implements Controller {
   readonly name = 'root-ca-cert-publisher';

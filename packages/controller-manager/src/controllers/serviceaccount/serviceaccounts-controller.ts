@@ -1,21 +1,16 @@
 // The serviceaccount controller: every active namespace has a ServiceAccount named "default"
 // (pods are admitted only once it exists). A deleted one is recreated; a terminating namespace
 // gets none. Tokens are not minted here: pods get bound tokens through TokenRequest.
-import { RESOURCES } from '@kubemu/api';
-import type { Namespace, ResourceInfo, ServiceAccount } from '@kubemu/api';
+import { mustFindResource } from '@kubemu/api';
+import type { Namespace, ServiceAccount } from '@kubemu/api';
 import { deletedObject, isAlreadyExists, isNotFound } from '@kubemu/client';
 import type { Lister, RateLimitingQueue, SharedInformer } from '@kubemu/client';
 import type { Controller, ControllerContext } from '../../controller';
 import { hasStatusCause, newQueue, runQueueWorkers } from '../../controller-utils';
 
-function resource(plural: string): ResourceInfo {
-  const info = RESOURCES.find((r) => r.group === '' && r.resource === plural);
-  if (info === undefined) throw new Error(`no resource ${plural}`);
-  return info;
-}
 
-export const NAMESPACES = resource('namespaces');
-export const SERVICE_ACCOUNTS = resource('serviceaccounts');
+export const NAMESPACES = mustFindResource('', 'namespaces');
+export const SERVICE_ACCOUNTS = mustFindResource('', 'serviceaccounts');
 
 /** The accounts every namespace gets (ServiceAccountsControllerOptions.ServiceAccounts). */
 export const SERVICE_ACCOUNTS_TO_ENSURE: readonly string[] = ['default'];

@@ -4,16 +4,14 @@
 // moving the clock, to move it in steps, and to play the parts of the components that are not
 // there (the kubelet marking pods Running/Ready or finished).
 import type { ManualClock } from '@kubemu/base';
-import { findResource } from '@kubemu/api';
+import { mustFindResource } from '@kubemu/api';
 import type { KubeObject, Pod, ResourceInfo } from '@kubemu/api';
 import type { FakeApiServer, RestClient } from '@kubemu/client';
 import type { Controller, ControllerFactory, ControllerOptions } from '../../controller';
 import { ControllerHarness } from '../../testing/controller-harness';
 
 export function resourceInfo(group: string, version: string, name: string): ResourceInfo {
-  const r = findResource(group, version, name);
-  if (r === undefined) throw new Error(`unknown resource ${name}`);
-  return r;
+  return mustFindResource(group, name, version);
 }
 
 export const TEST_PODS = resourceInfo('', 'v1', 'pods');

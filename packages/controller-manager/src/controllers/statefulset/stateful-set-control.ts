@@ -8,8 +8,8 @@
 // Pod names are deterministic, so a create that races an unobserved earlier create fails with
 // AlreadyExists instead of making a second pod: no expectations are needed.
 import type { Clock } from '@kubemu/base';
-import type { ControllerRevision, PersistentVolumeClaim, Pod, ResourceInfo, StatefulSet } from '@kubemu/api';
-import { findResource } from '@kubemu/api';
+import type { ControllerRevision, PersistentVolumeClaim, Pod, StatefulSet } from '@kubemu/api';
+import { mustFindResource } from '@kubemu/api';
 import { isAlreadyExists, isNotFound } from '@kubemu/client';
 import type { EventRecorder, Lister, RestClient } from '@kubemu/client';
 import {
@@ -35,16 +35,11 @@ import {
   startOrdinal,
 } from './stateful-pods';
 
-function resource(group: string, version: string, name: string): ResourceInfo {
-  const r = findResource(group, version, name);
-  if (r === undefined) throw new Error(`unknown resource ${group}/${version}/${name}`);
-  return r;
-}
 
-export const PODS = resource('', 'v1', 'pods');
-export const PVCS = resource('', 'v1', 'persistentvolumeclaims');
-export const STATEFULSETS = resource('apps', 'v1', 'statefulsets');
-export const CONTROLLER_REVISIONS = resource('apps', 'v1', 'controllerrevisions');
+export const PODS = mustFindResource('', 'pods', 'v1');
+export const PVCS = mustFindResource('', 'persistentvolumeclaims', 'v1');
+export const STATEFULSETS = mustFindResource('apps', 'statefulsets', 'v1');
+export const CONTROLLER_REVISIONS = mustFindResource('apps', 'controllerrevisions', 'v1');
 
 export interface StatefulSetControlDeps {
   client: RestClient;
