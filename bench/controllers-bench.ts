@@ -28,13 +28,13 @@
  *                   `node --cpu-prof`, keep the profiles in DIR/<component> and print the functions
  *                   with the most self time of each
  */
-import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { Proc } from '@kubemu/testkit';
 import { startApiServerProcess } from './support/apiserver-process';
 import type { ApiServerProcess } from './support/apiserver-process';
-import { startMain, stopChild, waitUntil } from './support/children';
+import { startMain, waitUntil } from './support/components';
 import { cleanUpOnInterrupt, freePort, processCpuSeconds, startCluster } from './support/cluster';
 import type { Cluster } from './support/cluster';
 import { newestProfile, topSelfTime } from './support/cpu-profile';
@@ -90,7 +90,7 @@ async function run(dir: string): Promise<Figures> {
   let cluster: Cluster | undefined;
   let api: ApiServerProcess | undefined;
   let watch: WatchStream | undefined;
-  const procs: ChildProcess[] = [];
+  const procs: Proc[] = [];
   try {
     console.error(`starting a ${members}-member ${storeKind} and the apiserver...`);
     cluster = await startCluster({ kind: storeKind, members, root: path.join(dir, 'store') });
@@ -105,7 +105,7 @@ async function run(dir: string): Promise<Figures> {
     ]);
     procs.push(nodes);
     await waitUntil('the simulated nodes', 300_000, async () => {
-      if (nodes.exitCode !== null) throw new Error(`simulated nodes exited:\n${await readFile(path.join(dir, 'simulated-nodes.log'), 'utf8')}`);
+      if (nodes.child.exitCode !== null) throw new Error(`simulated nodes exited:\n${await readFile(path.join(dir, 'simulated-nodes.log'), 'utf8')}`);
       const r = await conn.request('GET', '/api/v1/nodes?limit=1');
       return (r.body as { metadata?: { remainingItemCount?: number } }).metadata?.remainingItemCount === NODES - 1;
     });
@@ -141,7 +141,7 @@ async function run(dir: string): Promise<Figures> {
     }, (err) => console.error(`pod watch ended: ${err?.message ?? 'closed'}`));
     await watch.opened;
 
-    const cpuPids: [string, number][] = [['controller-manager', cm.pid!], ['scheduler', scheduler.pid!], ['apiserver', api.pid], ['simulated nodes', nodes.pid!], ...cluster.members.map((m) => [m.name, m.pid] as [string, number])];
+    const cpuPids: [string, number][] = [['controller-manager', cm.pid], ['scheduler', scheduler.pid], ['apiserver', api.pid], ['simulated nodes', nodes.pid], ...cluster.members.map((m) => [m.name, m.pid] as [string, number])];
     const cpu0 = await Promise.all(cpuPids.map(([, pid]) => processCpuSeconds(pid)));
     console.error(`creating the Deployment (${REPLICAS} replicas)...`);
     const t0 = Date.now();
@@ -197,7 +197,7 @@ async function run(dir: string): Promise<Figures> {
     };
   } finally {
     watch?.stop();
-    for (const p of procs.reverse()) await stopChild(p);
+    for (const p of procs.reverse()) await p.stop(15_000);
     await api?.stop();
     await cluster?.stop();
   }

@@ -30,8 +30,8 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { ChildProcess } from 'node:child_process';
 import { ManualClock, SeededRng } from '@kubemu/base';
+import type { Proc } from '@kubemu/testkit';
 import { startTestNats } from '@kubemu/apiserver';
 import type { TestNats } from '@kubemu/apiserver';
 import { selectorFromLabelSelector } from '@kubemu/api';
@@ -39,7 +39,7 @@ import type { Pod } from '@kubemu/api';
 import { Framework, ScheduleAlgorithm, SchedulerCache, defaultProfile, inTreeRegistry, newPodInfo } from '@kubemu/scheduler';
 import { startApiServerProcess } from './support/apiserver-process';
 import type { ApiServerProcess } from './support/apiserver-process';
-import { startMain, stopChild, waitUntil } from './support/children';
+import { startMain, waitUntil } from './support/components';
 import { cleanUpOnInterrupt, freePort, processCpuSeconds, startCluster } from './support/cluster';
 import type { Cluster } from './support/cluster';
 import { newestProfile, topSelfTime } from './support/cpu-profile';
@@ -150,7 +150,7 @@ async function run(dir: string): Promise<Figures> {
   let api: ApiServerProcess | undefined;
   let nats: TestNats | undefined;
   let watch: WatchStream | undefined;
-  const procs: ChildProcess[] = [];
+  const procs: Proc[] = [];
   try {
     console.error(`starting a ${members}-member ${storeKind} and the apiserver...`);
     cluster = await startCluster({ kind: storeKind, members, root: path.join(dir, 'store') });
@@ -181,7 +181,7 @@ async function run(dir: string): Promise<Figures> {
     ]);
     procs.push(nodes);
     await waitUntil('the simulated nodes', 300_000, async () => {
-      if (nodes.exitCode !== null) throw new Error(`simulated nodes exited:\n${await readFile(path.join(dir, 'simulated-nodes.log'), 'utf8')}`);
+      if (nodes.child.exitCode !== null) throw new Error(`simulated nodes exited:\n${await readFile(path.join(dir, 'simulated-nodes.log'), 'utf8')}`);
       const r = await conn.request('GET', '/api/v1/nodes?limit=1');
       return (r.body as { metadata?: { remainingItemCount?: number } }).metadata?.remainingItemCount === NODES - 1;
     });
@@ -223,7 +223,7 @@ async function run(dir: string): Promise<Figures> {
     await watch.opened;
 
     const storePids = cluster.members.map((m) => m.pid);
-    const cpu0 = await Promise.all([processCpuSeconds(scheduler.pid!), processCpuSeconds(api.pid), processCpuSeconds(nodes.pid!), ...storePids.map(processCpuSeconds)]);
+    const cpu0 = await Promise.all([processCpuSeconds(scheduler.pid), processCpuSeconds(api.pid), processCpuSeconds(nodes.pid), ...storePids.map(processCpuSeconds)]);
     const self0 = process.cpuUsage();
     console.error(`creating ${PODS} pods from ${CLIENTS} clients...`);
     const conns = Array.from({ length: CLIENTS }, () => new ApiConnection(api!, 1));
@@ -238,7 +238,7 @@ async function run(dir: string): Promise<Figures> {
     await waitUntil(`all ${PODS} pods bound (${bound} so far)`, 600_000, () => bound >= PODS);
     const lastBind = Math.max(...boundAt);
     const seconds = (lastBind - t0) / 1000;
-    const cpu1 = await Promise.all([processCpuSeconds(scheduler.pid!), processCpuSeconds(api.pid), processCpuSeconds(nodes.pid!), ...storePids.map(processCpuSeconds)]);
+    const cpu1 = await Promise.all([processCpuSeconds(scheduler.pid), processCpuSeconds(api.pid), processCpuSeconds(nodes.pid), ...storePids.map(processCpuSeconds)]);
     const self1 = process.cpuUsage(self0);
     const storeCpu = storePids.reduce((a, _, k) => a + cpu1[3 + k]! - cpu0[3 + k]!, 0) / seconds;
     const own = schedulerFigures(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text());
@@ -264,7 +264,7 @@ async function run(dir: string): Promise<Figures> {
     };
   } finally {
     watch?.stop();
-    for (const p of procs.reverse()) await stopChild(p);
+    for (const p of procs.reverse()) await p.stop(15_000);
     await api?.stop();
     await nats?.destroy();
     await cluster?.stop();

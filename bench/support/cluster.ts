@@ -11,9 +11,12 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { createWriteStream, rmSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
-import net from 'node:net';
 import path from 'node:path';
 import { Etcd3 } from 'etcd3';
+import { freePort } from '@kubemu/testkit';
+
+/** A port the OS had free a moment ago (loopback): testkit's. */
+export { freePort };
 
 export type StoreKind = 'etcd' | 'kvstore';
 
@@ -62,18 +65,6 @@ export function cleanUpOnInterrupt(root: string): void {
   };
   process.once('SIGINT', cleanup);
   process.once('SIGTERM', cleanup);
-}
-
-/** A port the OS had free a moment ago; good enough on loopback for a bench. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 function exited(child: ChildProcess): Promise<void> {

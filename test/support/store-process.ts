@@ -7,29 +7,20 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import net from 'node:net';
 import path from 'node:path';
 import { EtcdClient } from '@kubemu/kvstore';
 import { ETCDCTL, kvstoreMain } from './kvstore-cluster';
 import { run, waitFor } from './kubemu-project';
 import type { Run } from './kubemu-project';
+import { freePort } from '@kubemu/testkit';
+
+/** A port the OS had free a moment ago (loopback): testkit's. */
+export { freePort };
 
 export type StoreKind = 'kvstore' | 'etcd';
 
 export const ETCD_BIN = process.env['ETCD_BIN'] ?? '/usr/bin/etcd';
 export const haveEtcd = existsSync(ETCD_BIN);
-
-/** A port the OS had free a moment ago (loopback). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /** A child process that writes its output to a buffer kept for error messages. */
 export interface Logged {
