@@ -6,9 +6,8 @@
 // Fire and forget, at most once: a publish never waits and never fails the request that committed
 // the change. While NATS is unreachable changes are dropped (and counted) rather than buffered
 // without bound; consumers that need every change watch the Kubernetes API instead.
-// Changes committed during one turn of the event loop go out together at the end of it: the NATS
-// client writes whatever was published before its next flush in one socket write, and one write
-// per change cost the apiserver as much as its store writes do.
+// Changes committed during one turn of the event loop go out together at its end
+// (NatsLink.atEndOfTurn).
 import type { Logger } from '@kubemu/base';
 import { isStatus } from '../http/status';
 import type { CommittedChange } from '../registry/registry';
@@ -26,37 +25,24 @@ export class ChangePublisher {
     private readonly log: Logger,
   ) {}
 
-  private pending: { subject: string; payload: string; resource: string }[] = [];
-  private scheduled = false;
-
   publish(c: CommittedChange): void {
-    this.pending.push({
-      subject: changeSubject(this.cluster, c.info, c.object.metadata?.namespace),
-      payload: JSON.stringify({ type: c.type, object: c.object }),
-      resource: c.info.resource,
-    });
-    if (this.scheduled) return;
-    this.scheduled = true;
-    setImmediate(() => this.flush());
+    const subject = changeSubject(this.cluster, c.info, c.object.metadata?.namespace);
+    const payload = JSON.stringify({ type: c.type, object: c.object });
+    this.link.atEndOfTurn(() => this.send(subject, payload, c.info.resource));
   }
 
-  private flush(): void {
-    const batch = this.pending;
-    this.pending = [];
-    this.scheduled = false;
+  private send(subject: string, payload: string, resource: string): void {
     const conn = this.link.connection();
     if (isStatus(conn)) {
-      this.dropped += batch.length;
+      this.dropped++;
       return;
     }
-    for (const p of batch) {
-      try {
-        conn.nc.publish(p.subject, p.payload);
-        this.published++;
-      } catch (err) {
-        this.dropped++;
-        this.log.debug('change not published', { err: String(err), resource: p.resource });
-      }
+    try {
+      conn.nc.publish(subject, payload);
+      this.published++;
+    } catch (err) {
+      this.dropped++;
+      this.log.debug('change not published', { err: String(err), resource });
     }
   }
 }

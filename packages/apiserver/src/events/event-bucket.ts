@@ -68,8 +68,6 @@ const API_FETCH_WAIT_MS = 2000;
 export class EventBucket {
   private ensured: Promise<ApiStatus | undefined> | undefined;
   readonly stream: string;
-  /** Publishes waiting for the end of this turn of the event loop (see inNextBatch). */
-  private batch: (() => void)[] = [];
 
   constructor(
     private readonly link: NatsLink,
@@ -116,22 +114,9 @@ export class EventBucket {
     });
   }
 
-  /**
-   * Runs `publish` at the end of this turn of the event loop, together with every other write
-   * made during it. The NATS client writes what was published before its next flush (a
-   * microtask) in one socket write, so the Events that many concurrent requests record go out in
-   * one write instead of one each; the wait is at most one turn.
-   */
+  /** Runs `publish` at the end of this turn of the event loop, with the other NATS writes of it. */
   private inNextBatch<T>(publish: () => Promise<T>): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      this.batch.push(() => void publish().then(resolve, reject));
-      if (this.batch.length > 1) return;
-      setImmediate(() => {
-        const due = this.batch;
-        this.batch = [];
-        for (const run of due) run();
-      });
-    });
+    return new Promise<T>((resolve, reject) => this.link.atEndOfTurn(() => void publish().then(resolve, reject)));
   }
 
   /**
