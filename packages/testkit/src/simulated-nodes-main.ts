@@ -2,7 +2,8 @@
  * simulated-nodes: kubelets without containers for benches and tests (`--simulated` is the only
  * mode). Registers --nodes Nodes named --prefix0.. with the given capacity, renews their Leases,
  * and runs the pods bound to them (Running and Ready after --pod-start-delay; `never` leaves them
- * Pending, as scheduler_perf's nodes without kubelets do).
+ * Pending, as scheduler_perf's nodes without kubelets do). --node-lease-renew-interval=never writes
+ * each Lease once, at registration, and never renews it.
  *
  *   node packages/testkit/dist/simulated-nodes-main.js --kubeconfig admin.conf --nodes 100 \
  *     --prefix node- --cpu 4 --memory 16Gi --pods 110
@@ -54,7 +55,7 @@ async function main(): Promise<void> {
     prefix: f.prefix,
     shape: { cpu: f.cpu, memory: f.memory, pods: f.pods },
     podStartDelayMs: f['pod-start-delay'] === 'never' ? Infinity : duration('pod-start-delay', f['pod-start-delay']),
-    leaseRenewIntervalMs: duration('node-lease-renew-interval', f['node-lease-renew-interval']),
+    leaseRenewIntervalMs: f['node-lease-renew-interval'] === 'never' ? Infinity : duration('node-lease-renew-interval', f['node-lease-renew-interval']),
   });
   await nodes.start();
   log.info('simulated nodes registered', { nodes: nodes.nodeNames().length, prefix: f.prefix });

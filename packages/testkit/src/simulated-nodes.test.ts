@@ -78,6 +78,21 @@ describe('SimulatedNodes', () => {
     await nodes.stop();
   });
 
+  it('writes each Lease once and never renews it when the renewal period is Infinity', async () => {
+    const { clock, fake, nodes } = await cluster({ leaseRenewIntervalMs: Infinity });
+    const renewTime = (n: string): string | undefined => fake.object<Lease>(LEASES, 'kube-node-lease', n)?.spec?.renewTime;
+    const before = renewTime('node-0');
+    expect(before).toBeDefined();
+    // No renewal timer at all (a real clock would fire setTimeout(Infinity) at once): one timer
+    // fewer per node than nodes that renew.
+    const renewing = await cluster();
+    expect(clock.pending()).toBe(renewing.clock.pending() - 3);
+    await renewing.nodes.stop();
+    await run(clock, 60_000, 1000);
+    expect(renewTime('node-0')).toBe(before);
+    await nodes.stop();
+  });
+
   it('leaves bound pods Pending when the start delay is Infinity (nodes without a kubelet)', async () => {
     const { clock, fake, nodes } = await cluster({ podStartDelayMs: Infinity });
     await run(clock, 100);

@@ -36,7 +36,11 @@ export interface SimulatedNodesOptions {
   podStartDelayMs?: number;
   /** deletionTimestamp seen -> final delete (default 0; never more than the pod's grace period). */
   podDeleteDelayMs?: number;
-  /** Lease renewal period (kubelet: 10 s) and the leaseDurationSeconds written (kubelet: 40). */
+  /**
+   * Lease renewal period (kubelet: 10 s; Infinity: the Lease written at registration is never
+   * renewed, as scheduler_perf's bare Nodes have no kubelet) and the leaseDurationSeconds written
+   * (kubelet: 40).
+   */
   leaseRenewIntervalMs?: number;
   leaseDurationSeconds?: number;
   /** Status report period when nothing changed (kubelet's nodeStatusReportFrequency: 5 min). */
@@ -251,12 +255,15 @@ export class SimulatedNodes {
   private startTimers(n: SimNode): void {
     this.stopTimers(n);
     if (this.stopped || !n.live || !n.heartbeats) return;
-    // Spread first renewals over the period so that 1,000 nodes do not renew in one burst.
-    const offset = this.o.rng.next() * this.opts.leaseRenewIntervalMs;
-    n.leaseTimer = this.o.clock.setTimeout(() => {
-      this.fire(this.renewLease(n));
-      n.leaseTimer = this.o.clock.setInterval(() => this.fire(this.renewLease(n)), this.opts.leaseRenewIntervalMs);
-    }, offset);
+    const every = this.opts.leaseRenewIntervalMs;
+    // Spread first renewals over the period so that 1,000 nodes do not renew in one burst. No
+    // timer at all for a period of Infinity: a real clock would fire setTimeout(Infinity) at once.
+    if (Number.isFinite(every)) {
+      n.leaseTimer = this.o.clock.setTimeout(() => {
+        this.fire(this.renewLease(n));
+        n.leaseTimer = this.o.clock.setInterval(() => this.fire(this.renewLease(n)), every);
+      }, this.o.rng.next() * every);
+    }
     n.statusTimer = this.o.clock.setInterval(() => this.fire(this.reportStatus(n)), this.opts.statusReportIntervalMs);
   }
 
