@@ -39,9 +39,11 @@ export class RestClient implements ApiRequester {
   private readonly transport: Transport;
   private readonly limiter: TokenBucket;
   private readonly maxRetries: number;
-  private readonly userAgent: string;
+  readonly userAgent: string;
+  private readonly opts: RestClientOptions;
 
   constructor(opts: RestClientOptions) {
+    this.opts = opts;
     this.transport = opts.transport;
     this.clock = opts.clock ?? new RealClock();
     this.limiter = new TokenBucket(opts.qps ?? 5, opts.burst ?? 10, this.clock);
@@ -58,6 +60,16 @@ export class RestClient implements ApiRequester {
       ...(config.userAgent !== undefined ? { userAgent: config.userAgent } : {}),
       ...opts,
     });
+  }
+
+  /**
+   * A client over the same transport (its pooled connections) with a rate limiter of its own and
+   * another user agent, as client-go's clients built from one config share their TLS transport
+   * but not their limiter: kube-controller-manager gives each controller one of these, named in
+   * its user agent, so that one controller's burst does not queue the others' requests.
+   */
+  withUserAgent(userAgent: string): RestClient {
+    return new RestClient({ ...this.opts, clock: this.clock, userAgent });
   }
 
   /** Typed helpers for one resource, e.g. `client.resource<Pod>({group: '', version: 'v1', resource: 'pods', namespaced: true})`. */

@@ -1,3 +1,4 @@
+import type { RestClient } from '@kubemu/client';
 import type { ControllerFactory } from './controller';
 import { ControllerManager, enabledControllers, resolveControllerName } from './controller-manager';
 import { concurrentSyncs, parseDuration, parseFlags } from './flags';
@@ -70,6 +71,32 @@ describe('ControllerManager', () => {
     expect(seen).toEqual(['a:7', `b:${h.ctx.options.workers}`]);
     stop.abort();
     await done;
+    await h.stop();
+  });
+
+  test("gives each controller a client of its own, named in its user agent as kube-controller-manager's", async () => {
+    const h = new ControllerHarness();
+    const clients: RestClient[] = [];
+    const keep: ControllerFactory = (ctx) => {
+      clients.push(ctx.client);
+      return { name: 'x', run: () => Promise.resolve() };
+    };
+    const cm = new ControllerManager({
+      client: h.client,
+      clock: h.clock,
+      rng: h.ctx.rng,
+      log: h.ctx.log,
+      controllers: ['deployment', 'daemonset', 'nodelifecycle'],
+      options: h.ctx.options,
+      table: { deployment: keep, daemonset: keep, nodelifecycle: keep },
+    });
+    expect(clients.map((c) => c.userAgent)).toEqual([
+      `${h.client.userAgent}/deployment-controller`,
+      `${h.client.userAgent}/daemon-set-controller`,
+      `${h.client.userAgent}/node-controller`,
+    ]);
+    expect(new Set([h.client, ...clients]).size).toBe(4);
+    await cm.run(new AbortController().signal);
     await h.stop();
   });
 });

@@ -1,6 +1,6 @@
-// Wiring: which controllers run (--controllers), each with its context (one informer factory
-// and one client for all; its own event source and worker count), started together and
-// stopped together when the leader's signal aborts.
+// Wiring: which controllers run (--controllers), each with its context (one informer factory for
+// all; its own client, event source and worker count), started together and stopped together
+// when the leader's signal aborts.
 import type { Clock, Logger, Rng } from '@kubemu/base';
 import { EventRecorder, SharedInformerFactory } from '@kubemu/client';
 import type { RestClient } from '@kubemu/client';
@@ -29,6 +29,32 @@ const EQUIVALENT_NAMES: readonly (readonly string[])[] = [
   ['persistentvolume-binder', 'persistentvolume', 'persistentvolume-binder-controller'],
   ['horizontalpodautoscaling', 'horizontalpodautoscaler', 'horizontal-pod-autoscaler-controller'],
 ];
+
+/**
+ * The name each controller's client carries at the end of its user agent, kube-controller-
+ * manager's ClientOrDie names (also its service accounts in kube-system); node IPAM, node
+ * lifecycle and taint eviction each get a client of their own under the one name "node-controller".
+ */
+const CLIENT_NAMES: Readonly<Record<string, string>> = {
+  deployment: 'deployment-controller',
+  endpoint: 'endpoint-controller',
+  garbagecollector: 'generic-garbage-collector',
+  namespace: 'namespace-controller',
+  replicaset: 'replicaset-controller',
+  replicationcontroller: 'replication-controller',
+  'root-ca-cert-publisher': 'root-ca-cert-publisher',
+  serviceaccount: 'service-account-controller',
+  cronjob: 'cronjob-controller',
+  daemonset: 'daemon-set-controller',
+  horizontalpodautoscaling: 'horizontal-pod-autoscaler',
+  job: 'job-controller',
+  nodeipam: 'node-controller',
+  nodelifecycle: 'node-controller',
+  'persistentvolume-binder': 'persistent-volume-binder',
+  statefulset: 'statefulset-controller',
+  'taint-eviction-controller': 'node-controller',
+  'ttl-after-finished': 'ttl-after-finished-controller',
+};
 
 /** The table's name for what the user wrote, or undefined if no controller answers to it. */
 export function resolveControllerName(name: string, table: Readonly<Record<string, ControllerFactory>> = CONTROLLERS): string | undefined {
@@ -61,6 +87,12 @@ export function enabledControllers(spec: readonly string[], table: Readonly<Reco
 }
 
 export interface ControllerManagerOptions {
+  /**
+   * The process's client. Each controller works through one of its own made from it (same
+   * connections, its own qps and burst, "<user agent>/<controller's client name>"), the shared
+   * informers through "<user agent>/shared-informers"; events go through this one, as
+   * kube-controller-manager's event broadcaster does.
+   */
   client: RestClient;
   clock: Clock;
   rng: Rng;
@@ -80,7 +112,7 @@ export class ControllerManager {
   private readonly recorders: EventRecorder[] = [];
 
   constructor(private readonly opts: ControllerManagerOptions) {
-    this.informers = new SharedInformerFactory(opts.client, { clock: opts.clock, rng: opts.rng.fork(), logger: opts.log });
+    this.informers = new SharedInformerFactory(opts.client.withUserAgent(`${opts.client.userAgent}/shared-informers`), { clock: opts.clock, rng: opts.rng.fork(), logger: opts.log });
     const table = opts.table ?? CONTROLLERS;
     for (const name of opts.controllers) {
       const factory = table[name];
@@ -94,7 +126,7 @@ export class ControllerManager {
     const { client, clock, rng, log } = this.opts;
     const workers = this.opts.concurrentSyncs?.[name] ?? this.opts.options.workers;
     return {
-      client,
+      client: client.withUserAgent(`${client.userAgent}/${CLIENT_NAMES[name] ?? name}`),
       informers: this.informers,
       clock,
       rng: rng.fork(),
