@@ -23,8 +23,9 @@ const manifests = path.join(repoRoot, 'test', 'manifests');
 maybe('kubectl 1.32 against compose.yaml (3 kvstore members, 2 apiserver replicas)', () => {
   beforeAll(async () => {
     c = await ApiServerCluster.start('kc');
-    // Pods need the `default` ServiceAccount (the service-account controller is a later issue).
-    await ok('create', 'serviceaccount', 'default');
+    // Pods need the `default` ServiceAccount, which the service-account controller of the
+    // controller-manager compose.yaml runs creates in every namespace.
+    await waitFor('the default ServiceAccount', async () => ((await c.kubectl(['get', 'serviceaccount', 'default'])).code === 0 ? true : undefined), 60_000, 250);
   }, 150_000);
   afterAll(async () => {
     await c?.down();
