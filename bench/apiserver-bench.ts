@@ -34,16 +34,12 @@ import { newestProfile, topSelfTime } from './support/cpu-profile';
 import { ApiConnection } from './support/https-client';
 import { closedLoop } from './support/workload';
 import type { RunResult } from './support/workload';
+import { flag } from './support/args';
 
 const CLIENTS = 32;
 const WATCHERS = 1_000;
 const WARMUP_PODS = 320;
 const NS = 'bench';
-
-function flag(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
 
 const fmt = (n: number, digits = 0): string => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;

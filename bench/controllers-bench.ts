@@ -41,14 +41,10 @@ import { newestProfile, topSelfTime } from './support/cpu-profile';
 import { ApiConnection, openWatch } from './support/https-client';
 import type { WatchStream } from './support/https-client';
 import { percentile } from './support/workload';
+import { flag } from './support/args';
 
 const NS = 'bench';
 const NAME = 'bench';
-
-function flag(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
 
 const quick = process.argv.includes('--quick');
 const REPLICAS = quick ? 1000 : 5000;

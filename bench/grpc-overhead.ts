@@ -20,15 +20,11 @@ import * as grpc from '@grpc/grpc-js';
 import { Etcd3 } from 'etcd3';
 import { etcdServices } from '@kubemu/kvstore';
 import { VALUE_BYTES } from './support/workload';
+import { flag } from './support/args';
 
 type ServerKind = 'grpc-js' | 'http2';
 const INFLIGHT = 16;
 const WARMUP = 5000;
-
-function flag(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
 
 const HEADER = { clusterId: '1', memberId: '1', revision: '1', raftTerm: '1' };
 

@@ -20,14 +20,10 @@ import WebSocket from 'ws';
 import { cleanUpOnInterrupt, startCluster } from './support/cluster';
 import type { RunningMember } from './support/cluster';
 import { VALUE_BYTES, puts } from './support/workload';
+import { flag } from './support/args';
 
 const WARMUP_PUTS = 3000;
 const SAMPLING_INTERVAL_BYTES = 2048;
-
-function flag(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
 
 interface ProfileNode {
   callFrame: { functionName: string; url: string; lineNumber: number };

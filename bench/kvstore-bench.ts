@@ -32,6 +32,7 @@ import type { Cluster } from './support/cluster';
 import type { StoreKind } from './support/cluster';
 import { KEY_BYTES, VALUE_BYTES, gets, puts } from './support/workload';
 import type { RunResult } from './support/workload';
+import { flag } from './support/args';
 
 interface Row {
   system: StoreKind;
@@ -57,11 +58,6 @@ const WORKLOADS = [
  * left the first row (c1, and c16 in --quick runs) measuring Node's start-up, not the store.
  */
 const WARMUP_OPS = 2000;
-
-function flag(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
 
 /** One store cluster under test, with its own client; rows are run on it in turns with the other. */
 interface System {

@@ -55,6 +55,7 @@ import { newestProfile, topSelfTime } from './support/cpu-profile';
 import { ApiConnection, openWatch } from './support/https-client';
 import type { WatchStream } from './support/https-client';
 import { closedLoop, percentile } from './support/workload';
+import { flag } from './support/args';
 
 const NODES = 1000;
 /** The node flag compose.yaml gives the apiserver and the scheduler. */
@@ -62,11 +63,6 @@ const YOUNG_GENERATION = '--max-semi-space-size=64';
 const CLIENTS = 32;
 const NS = 'bench';
 const RS = 'bench-rs';
-
-function flag(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
 
 const quick = process.argv.includes('--quick');
 const PODS = quick ? 2000 : 10_000;
@@ -177,7 +173,7 @@ interface Figures {
 /** Which member leads, from each member's /metrics (etcd and kvstore both export etcd_server_is_leader). */
 async function storeLeader(cluster: Cluster): Promise<string> {
   for (const m of cluster.members) {
-    const text = await (await fetch(`${m.metricsURL}/metrics`)).text().catch(() => '');
+    const text = await fetch(`${m.metricsURL}/metrics`).then((r) => r.text()).catch(() => '');
     if (/^etcd_server_is_leader 1$/m.test(text)) return m.name;
   }
   return 'unknown';
