@@ -13,7 +13,9 @@ export interface RunResult {
   seconds: number;
   /** Latency percentiles in milliseconds. */
   p50: number;
+  p90: number;
   p99: number;
+  p999: number;
 }
 
 /** An 8-byte key: a phase letter and a 7-digit index. */
@@ -47,7 +49,7 @@ export async function closedLoop(total: number, inflight: number, op: (i: number
   await Promise.all(Array.from({ length: Math.min(inflight, total) }, worker));
   const seconds = (performance.now() - t0) / 1000;
   const sorted = Array.from(latencies).sort((a, b) => a - b);
-  return { ops: total, seconds, p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
+  return { ops: total, seconds, p50: percentile(sorted, 50), p90: percentile(sorted, 90), p99: percentile(sorted, 99), p999: percentile(sorted, 99.9) };
 }
 
 export function puts(client: Etcd3, phase: string, total: number, inflight: number, value: Buffer): Promise<RunResult> {
