@@ -11,7 +11,9 @@
  * the machine-readable ratio `kvstore/etcd ratio: c1=X c16=Y c256=Z get16=W` (ops/s ÷ ops/s).
  *
  * Each row also reports the CPU each side burnt: the client's (% of one core) and the members'
- * (all threads of all members, µs per operation). On the 2 shared cores of a CI box the members
+ * (all threads of all members, µs per operation), and how many Raft entries a member's WAL sync
+ * carried on average (committed index growth over WAL syncs, from each member's /metrics under
+ * etcd's names): how much each Ready batches, which sets what the per-Ready costs weigh. On the 2 shared cores of a CI box the members
  * and the client compete for CPU, so a member's cost per operation shows in everyone's latency.
  * For the kvstore, each row also prints every member's GC pauses by kind and the event loop's
  * longest delay during the row (from its /metrics). The table gives p90 and p99.9 besides the
@@ -45,6 +47,8 @@ interface Row {
   clientCpuPct: number;
   /** CPU of all members over the row, in µs per operation. */
   memberCpuUsPerOp: number;
+  /** Raft entries committed per WAL sync over the row, averaged over the members: how much each Ready batches. */
+  entriesPerSync: number;
 }
 
 const WORKLOADS = [
@@ -105,13 +109,28 @@ async function memberPauses(sys: System): Promise<{ gc: Map<string, { sum: numbe
   }));
 }
 
+/**
+ * Each member's WAL syncs so far (etcd_disk_wal_fsync_duration_seconds_count) and its committed
+ * index (etcd_server_proposals_committed_total): both systems export them under etcd's names.
+ */
+async function syncsAndCommits(sys: System): Promise<{ syncs: number; committed: number }[]> {
+  return Promise.all(sys.cluster.members.map(async (m) => {
+    const text = await (await fetch(`${m.metricsURL}/metrics`)).text();
+    const value = (name: string): number => Number(new RegExp(`^${name} ([\\d.e+-]+)$`, 'm').exec(text)?.[1] ?? NaN);
+    return { syncs: value('etcd_disk_wal_fsync_duration_seconds_count'), committed: value('etcd_server_proposals_committed_total') };
+  }));
+}
+
 /** Runs one row on `sys`; `others` idle meanwhile, and what they burn is recorded. */
 async function runRow(sys: System, others: System[], w: (typeof WORKLOADS)[number], ops: number): Promise<void> {
   const value = Buffer.alloc(VALUE_BYTES, 0x61);
   const pauses0 = sys.kind === 'kvstore' ? await memberPauses(sys) : [];
+  const wal0 = await syncsAndCommits(sys);
   const [client0, members0, others0] = [process.cpuUsage(), await memberCpu(sys), await Promise.all(others.map(memberCpu))];
   const result = w.label === 'get16' ? await gets(sys.client, w.phase, ops, w.inflight, ops) : await puts(sys.client, w.phase, ops, w.inflight, value);
   const [client1, members1, others1] = [process.cpuUsage(client0), await memberCpu(sys), await Promise.all(others.map(memberCpu))];
+  const wal1 = await syncsAndCommits(sys);
+  const perMember = wal1.map((w, i) => (w.committed - wal0[i]!.committed) / (w.syncs - wal0[i]!.syncs));
   others.forEach((o, i) => {
     o.idle.cpuSeconds += (others1[i] ?? 0) - (others0[i] ?? 0);
     o.idle.seconds += result.seconds;
@@ -123,9 +142,10 @@ async function runRow(sys: System, others: System[], w: (typeof WORKLOADS)[numbe
     result,
     clientCpuPct: (client1.user + client1.system) / 1e4 / result.seconds,
     memberCpuUsPerOp: ((members1 - members0) * 1e6) / result.ops,
+    entriesPerSync: perMember.reduce((a, b) => a + b, 0) / perMember.length,
   };
   sys.rows.push(row);
-  console.error(`  ${sys.kind} ${w.name}: ${(result.ops / result.seconds).toFixed(0)} ops/s, client CPU ${row.clientCpuPct.toFixed(0)}%, members ${row.memberCpuUsPerOp.toFixed(0)} µs/op`);
+  console.error(`  ${sys.kind} ${w.name}: ${(result.ops / result.seconds).toFixed(0)} ops/s, client CPU ${row.clientCpuPct.toFixed(0)}%, members ${row.memberCpuUsPerOp.toFixed(0)} µs/op, entries per WAL sync ${perMember.map((x) => x.toFixed(1)).join('/')}`);
   if (sys.kind === 'kvstore') {
     const pauses1 = await memberPauses(sys);
     const per = pauses1.map((p, i) => {
@@ -192,10 +212,10 @@ async function main(): Promise<void> {
     console.log(`each row ran on etcd, then on the kvstore, while the other cluster idled (its members' CPU meanwhile: etcd ${idleOf('etcd')}, kvstore ${idleOf('kvstore')} of a core);`);
     console.log(`1-min load average before/after: ${fmt(loadBefore, 1)}/${fmt(loadavg()[0] ?? NaN, 1)} on ${availableParallelism()} CPUs`);
     console.log('');
-    console.log('| system | workload | ops/s | p50 ms | p90 ms | p99 ms | p99.9 ms | client CPU % | members CPU µs/op |');
-    console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|');
+    console.log('| system | workload | ops/s | p50 ms | p90 ms | p99 ms | p99.9 ms | client CPU % | members CPU µs/op | entries per WAL sync |');
+    console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|');
     for (const r of [...etcd.rows, ...kv.rows]) {
-      const cpu = `${fmt(r.clientCpuPct, 0)} | ${fmt(r.memberCpuUsPerOp, 0)}`;
+      const cpu = `${fmt(r.clientCpuPct, 0)} | ${fmt(r.memberCpuUsPerOp, 0)} | ${fmt(r.entriesPerSync, 1)}`;
       console.log(`| ${r.system} | ${r.workload} | ${fmt(r.result.ops / r.result.seconds, 0)} | ${fmt(r.result.p50, 2)} | ${fmt(r.result.p90, 2)} | ${fmt(r.result.p99, 2)} | ${fmt(r.result.p999, 2)} | ${cpu} |`);
     }
     console.log('');

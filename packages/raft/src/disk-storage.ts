@@ -84,6 +84,11 @@ export class DiskStorage implements Storage, ReadyPersister {
     private readonly logger: Logger,
   ) {}
 
+  /** Calls `fn` with the duration of every WAL sync (etcd's etcd_disk_wal_fsync_duration_seconds). */
+  onWalSync(fn: (seconds: number) => void): void {
+    this.wal.onSync = fn;
+  }
+
   /** Opens (creating when absent) the data directory and loads the newest snapshot and the WAL after it. */
   static async open(dir: string, opts: DiskStorageOptions = {}): Promise<DiskStorage> {
     const logger = opts.logger ?? silentLogger('disk-storage');

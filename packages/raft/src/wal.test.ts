@@ -131,6 +131,20 @@ describe('Wal', () => {
     await again.wal.close();
   });
 
+  it('reports each sync once, with its duration, and nothing for a save that needs none', async () => {
+    const { wal } = await reopen(path.join(dir, 'wal'));
+    const syncs: number[] = [];
+    wal.onSync = (seconds) => syncs.push(seconds);
+    await wal.save({ term: 1, vote: 1, commit: 0 }, [ent(1, 1)]);
+    await wal.save({ term: 1, vote: 1, commit: 1 }, [], { mustSync: false });
+    expect(syncs).toHaveLength(1);
+    // Saves queued together share one sync.
+    await Promise.all([wal.save(undefined, [ent(2, 1)]), wal.save(undefined, [ent(3, 1)]), wal.save(undefined, [ent(4, 1)])]);
+    expect(syncs).toHaveLength(2);
+    for (const s of syncs) expect(s).toBeGreaterThanOrEqual(0);
+    await wal.close();
+  });
+
   it('writes an unsynced save on close', async () => {
     const { wal } = await reopen(path.join(dir, 'wal'));
     await wal.save({ term: 1, vote: 1, commit: 0 }, [ent(1, 1)]);

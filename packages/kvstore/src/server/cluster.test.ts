@@ -51,6 +51,26 @@ test('a put through a follower is readable linearizably on every member', async 
   for (let i = 0; i < 3; i++) expect(await client(i).get('/registry/pods/a').string()).toBe('one');
 });
 
+test("every member's WAL syncs show in /metrics under etcd's histogram, as many as the writes need", async () => {
+  const registries = cluster.slots.map((slot) => metricsRegistry(slot.member!.server));
+  const count = async (i: number): Promise<number> => {
+    const text = await registries[i]!.metrics();
+    const line = text.split('\n').find((l) => l.startsWith('etcd_disk_wal_fsync_duration_seconds_count '));
+    return Number(line?.split(' ')[1] ?? NaN);
+  };
+  const before = await Promise.all([0, 1, 2].map(count));
+  const c = client(await cluster.waitLeader());
+  // One at a time: the leader syncs each put's entry on its own before answering.
+  for (let i = 0; i < 5; i++) await c.put(`/registry/synced/${i}`).value('x');
+  const after = await Promise.all([0, 1, 2].map(count));
+  const grown = after.map((a, i) => a - before[i]!);
+  expect(grown.filter((g) => g >= 5)).not.toHaveLength(0);
+  for (const g of grown) expect(g).toBeGreaterThanOrEqual(0);
+  const text = await registries[0]!.metrics();
+  expect(text).toMatch(/^etcd_disk_wal_fsync_duration_seconds_bucket\{le="0\.001"\} \d+$/m);
+  expect(text).toMatch(/^etcd_disk_wal_fsync_duration_seconds_bucket\{le="8\.192"\} \d+$/m);
+});
+
 test('a lease granted through a follower keeps its TTL on the leader (clocks of members share no origin)', async () => {
   const lead = await cluster.waitLeader();
   const c = client((lead + 1) % 3);

@@ -247,6 +247,11 @@ export class EtcdServer implements EtcdBackend {
     return this.driver.basicStatus().softState.raftState === 'Leader';
   }
 
+  /** Calls `fn` with the duration (seconds) of every WAL sync, as etcd_disk_wal_fsync_duration_seconds observes them. */
+  onWalSync(fn: (seconds: number) => void): void {
+    this.storage.onWalSync(fn);
+  }
+
   header(revision = this.sm.currentRev): ResponseHeader {
     return { clusterId: this.clusterId, memberId: this.memberId, revision, raftTerm: this.driver.basicStatus().hardState.term };
   }
