@@ -13,8 +13,9 @@
  * Each row also reports the CPU each side burnt: the client's (% of one core) and the members'
  * (all threads of all members, µs per operation), and how many Raft entries a member's WAL sync
  * carried on average (committed index growth over WAL syncs, from each member's /metrics under
- * etcd's names): how much each Ready batches, which sets what the per-Ready costs weigh. On the 2 shared cores of a CI box the members
- * and the client compete for CPU, so a member's cost per operation shows in everyone's latency.
+ * etcd's names), which says how far per-write costs are shared. On the 2 shared cores of a CI box
+ * the members and the client compete for CPU, so a member's cost per operation shows in
+ * everyone's latency.
  * For the kvstore, each row also prints every member's GC pauses by kind and the event loop's
  * longest delay during the row (from its /metrics). The table gives p90 and p99.9 besides the
  * p50 and p99 the target names: a tail that is heavier from p90 on is queueing for the CPU, where
@@ -47,7 +48,7 @@ interface Row {
   clientCpuPct: number;
   /** CPU of all members over the row, in µs per operation. */
   memberCpuUsPerOp: number;
-  /** Raft entries committed per WAL sync over the row, averaged over the members: how much each Ready batches. */
+  /** Raft entries committed per WAL sync over the row, averaged over the members. */
   entriesPerSync: number;
 }
 

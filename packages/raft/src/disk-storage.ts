@@ -84,7 +84,7 @@ export class DiskStorage implements Storage, ReadyPersister {
     private readonly logger: Logger,
   ) {}
 
-  /** Calls `fn` with the duration of every WAL sync (etcd's etcd_disk_wal_fsync_duration_seconds). */
+  /** Calls `fn` with the duration of every WAL sync (etcd's etcd_disk_wal_fsync_duration_seconds), instead of any earlier fn. */
   onWalSync(fn: (seconds: number) => void): void {
     this.wal.onSync = fn;
   }

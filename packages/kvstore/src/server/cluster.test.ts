@@ -64,8 +64,9 @@ test("every member's WAL syncs show in /metrics under etcd's histogram, as many 
   for (let i = 0; i < 5; i++) await c.put(`/registry/synced/${i}`).value('x');
   const after = await Promise.all([0, 1, 2].map(count));
   const grown = after.map((a, i) => a - before[i]!);
+  // The leader synced each of the 5; a quorum means at least one follower synced them too.
   expect(grown.filter((g) => g >= 5)).not.toHaveLength(0);
-  for (const g of grown) expect(g).toBeGreaterThanOrEqual(0);
+  expect(grown.filter((g) => g >= 1).length).toBeGreaterThanOrEqual(2);
   const text = await registries[0]!.metrics();
   expect(text).toMatch(/^etcd_disk_wal_fsync_duration_seconds_bucket\{le="0\.001"\} \d+$/m);
   expect(text).toMatch(/^etcd_disk_wal_fsync_duration_seconds_bucket\{le="8\.192"\} \d+$/m);

@@ -247,7 +247,7 @@ export class EtcdServer implements EtcdBackend {
     return this.driver.basicStatus().softState.raftState === 'Leader';
   }
 
-  /** Calls `fn` with the duration (seconds) of every WAL sync, as etcd_disk_wal_fsync_duration_seconds observes them. */
+  /** Calls `fn` (instead of any earlier one) with the duration in seconds of every WAL sync, as etcd_disk_wal_fsync_duration_seconds observes them. */
   onWalSync(fn: (seconds: number) => void): void {
     this.storage.onWalSync(fn);
   }
