@@ -7,16 +7,17 @@
 // the elector still reads before every write and writes on the version it read. If the watch
 // cannot be opened or breaks, the elector keeps polling and the watch is opened again with
 // exponential backoff; nothing depends on it for correctness.
+import { Backoff } from '@kubemu/base';
 import type { Clock, Logger, Rng } from '@kubemu/base';
 import type { ObservedRecord } from './lease-lock';
 import { sleep } from './token-bucket';
 
-/** The longest wait before opening the watch again after failures. */
+/** The longest wait before opening the watch again after failures, jitter included. */
 export const MAX_WATCH_BACKOFF_MS = 30_000;
 
 export interface LeaseWatchOptions {
   watch: (onRecord: (o: ObservedRecord) => void, signal: AbortSignal) => Promise<void>;
-  /** First backoff after a failure; it doubles with each failure in a row, up to MAX_WATCH_BACKOFF_MS. */
+  /** First backoff after a failure; it doubles with each failure in a row, up to MAX_WATCH_BACKOFF_MS (20% jitter). */
   backoffMs: number;
   clock: Clock;
   rng: Rng;
@@ -79,9 +80,10 @@ export class LeaseWatch {
    * nothing when the server ended it cleanly after a while (its timeout).
    */
   private async follow(): Promise<void> {
-    const { clock, backoffMs, logger } = this.opts;
+    const { clock, backoffMs, logger, rng } = this.opts;
     const signal = this.stopper.signal;
-    let failures = 0;
+    // Jitter, so that candidates do not reconnect in step.
+    const backoff = new Backoff({ initialMs: backoffMs, maxMs: Math.max(backoffMs, MAX_WATCH_BACKOFF_MS), jitter: 0.2 }, rng);
     while (!signal.aborted) {
       const since = clock.now();
       let events = 0;
@@ -95,17 +97,16 @@ export class LeaseWatch {
       } catch (err) {
         if (signal.aborted) return;
         broke = true;
-        logger?.debug('lease watch failed, polling until it is open again', { lock: this.opts.describe, error: (err as Error).message, failures });
+        logger?.debug('lease watch failed, polling until it is open again', { lock: this.opts.describe, error: (err as Error).message, failures: backoff.failures });
       }
-      failures = events > 0 ? 0 : failures + 1;
-      if (!broke && failures === 0 && clock.now() - since >= backoffMs) continue;
-      await sleep(clock, this.backoff(Math.max(failures, 1)), signal);
+      if (events > 0) {
+        backoff.reset();
+        if (!broke && clock.now() - since >= backoffMs) continue;
+      }
+      const ms = backoff.next();
+      // After a watch that worked, the next failure starts again from backoffMs.
+      if (events > 0) backoff.reset();
+      await sleep(clock, ms, signal);
     }
-  }
-
-  /** backoffMs * 2^(failures-1), capped, with up to 20% jitter so that candidates do not reconnect in step. */
-  private backoff(failures: number): number {
-    const base = Math.min(MAX_WATCH_BACKOFF_MS, this.opts.backoffMs * 2 ** Math.min(failures - 1, 20));
-    return base * (1 + 0.2 * this.opts.rng.next());
   }
 }
