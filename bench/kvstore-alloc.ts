@@ -9,7 +9,11 @@
  * INFLIGHT in flight. It prints the bytes allocated per put by package (grpc-js, node's http2,
  * the kvstore's own packages, ...) and the functions that allocate most. No anchor: a diagnostic.
  *
- * Usage: npm run bench:kvstore-alloc [-- --members 1|3] [--puts 5000] [--inflight 256] [--keep FILE]
+ * Usage: npm run bench:kvstore-alloc [-- --members 1|3] [--puts 5000] [--inflight 256] [--survivors] [--keep FILE]
+ *   --survivors  count only what survived a young-generation collection (a scavenge): what makes
+ *                scavenges long and fills the old generation. Compare with a run without it: an
+ *                allocation site whose share survives far more often than the others' (which is
+ *                what was merely in flight at a scavenge) is being kept alive by something.
  *   --keep FILE  also write the first member's profile (a .heapprofile for Chrome DevTools)
  */
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -116,6 +120,7 @@ async function main(): Promise<void> {
   const total = Number(flag('puts') ?? '5000');
   const inflight = Number(flag('inflight') ?? '256');
   const keep = flag('keep');
+  const survivors = process.argv.includes('--survivors');
   const root = await mkdtemp(path.join(tmpdir(), 'kubemu-bench-kvalloc-'));
   cleanUpOnInterrupt(root);
   const cluster = await startCluster({ kind: 'kvstore', members, root, nodeFlags: ['--inspect=127.0.0.1:0'] });
@@ -127,14 +132,14 @@ async function main(): Promise<void> {
     for (const m of cluster.members) sessions.push(await Inspector.open(await debuggerUrl(m)));
     for (const s of sessions) {
       await s.call('HeapProfiler.enable');
-      await s.call('HeapProfiler.startSampling', { samplingInterval: SAMPLING_INTERVAL_BYTES, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+      await s.call('HeapProfiler.startSampling', { samplingInterval: SAMPLING_INTERVAL_BYTES, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: !survivors });
     }
     const run = await puts(client, 'p', total, inflight, value);
     const profiles = await Promise.all(sessions.map((s) => s.call<{ profile: { head: ProfileNode } }>('HeapProfiler.stopSampling')));
     console.log(`${members} member(s), ${total} puts of ${VALUE_BYTES} bytes at ${inflight} in flight: ${(total / run.seconds).toFixed(0)} puts/s`);
     profiles.forEach((p, i) => {
       const t = tally(p.profile.head);
-      console.log(`\n${cluster.members[i]!.name}: ${(t.total / total / 1024).toFixed(1)} KiB allocated per put (sampled every ${SAMPLING_INTERVAL_BYTES} bytes, collected objects included)`);
+      console.log(`\n${cluster.members[i]!.name}: ${(t.total / total / 1024).toFixed(1)} KiB ${survivors ? 'that survived a scavenge' : 'allocated'} per put (sampled every ${SAMPLING_INTERVAL_BYTES} bytes, ${survivors ? 'whether or not a full GC freed it later' : 'collected objects included'})`);
       console.log('| origin | KiB/put | share |');
       console.log('|---|---:|---:|');
       for (const [o, b] of top(t.byOrigin, 12)) console.log(`| ${o} | ${(b / total / 1024).toFixed(2)} | ${((100 * b) / t.total).toFixed(1)}% |`);
