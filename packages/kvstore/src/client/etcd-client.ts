@@ -3,10 +3,13 @@
  * server serves, with endpoint failover.
  *
  * Failover rule (as clientv3's): a call that fails with UNAVAILABLE moves the client to the next
- * endpoint. Reads are then retried there; a write is retried only when the failure came from the
- * connection (the request cannot have reached a member), never after an "etcdserver:" answer,
- * whose outcome may be unknown. A watch that loses its endpoint resumes on the next one from the
- * revision after the last event it delivered, so no event is lost or repeated.
+ * endpoint. Reads are then retried there; a write is retried only when grpc-js had no connection
+ * to send it on (clientv3's isSafeRetryMutableRPC: the request never left this process). A write
+ * whose connection dropped while it was in flight, or that got an "etcdserver:" answer, may have
+ * been applied: retrying it elsewhere could apply it twice (or turn a create that succeeded into
+ * "already exists"), so its UNAVAILABLE goes to the caller. A watch that loses its endpoint
+ * resumes on the next one from the revision after the last event it delivered, so no event is
+ * lost or repeated.
  */
 import * as grpc from '@grpc/grpc-js';
 import type * as T from '../grpc/etcd-types';
@@ -162,8 +165,7 @@ export class EtcdClient {
         const se = err as grpc.ServiceError;
         if (se.code !== grpc.status.UNAVAILABLE) throw err;
         this.failover(se);
-        const fromConnection = !se.details.startsWith('etcdserver:');
-        if (!idempotent && !fromConnection) throw err;
+        if (!idempotent && !neverSent(se)) throw err;
       }
     }
     throw lastErr;
@@ -216,4 +218,9 @@ function serialize(service: ServiceName, method: string, _dir: 'request'): (v: u
 
 function deserialize<Res>(service: ServiceName, method: string): (b: Buffer) => Res {
   return methodDef(service, method).responseDeserialize as (b: Buffer) => Res;
+}
+
+/** grpc-js fails a call with this when it had no connection to send it on (pick-first's picker). */
+function neverSent(err: grpc.ServiceError): boolean {
+  return err.details.startsWith('No connection established');
 }
