@@ -1,5 +1,6 @@
 // The project's own client against a real single-member kvstore, with a dead endpoint first in
 // the list to exercise failover.
+import http2 from 'node:http2';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { Event } from '../grpc/etcd-types';
@@ -77,4 +78,30 @@ test('errors carry etcd codes and messages', async () => {
   await expect(client.put({ key: b('k'), value: b('v'), lease: 999 })).rejects.toMatchObject({ code: 5, details: 'etcdserver: requested lease not found' });
   expect((await client.status()).version).toBe('3.4.0');
   expect((await client.memberList()).members).toHaveLength(1);
+});
+
+test('a write is retried on the next endpoint only when it was never sent', async () => {
+  // Nothing listens on the first endpoint: the put never leaves the process, so it moves on.
+  const viaDead = new EtcdClient({ endpoints: [await deadEndpoint(), member.endpoint], requestTimeoutMs: 3000 });
+  try {
+    expect((await viaDead.put({ key: b('never-sent'), value: b('1') })).header.revision).toBeGreaterThan(1);
+  } finally {
+    viaDead.close();
+  }
+  // The first endpoint takes the request and then drops the connection: it may have been applied,
+  // so the caller gets UNAVAILABLE and the member behind the second endpoint never sees it.
+  const sessions = new Set<http2.ServerHttp2Session>();
+  const dropper = http2.createServer();
+  dropper.on('session', (s) => sessions.add(s));
+  dropper.on('stream', (stream) => stream.session?.destroy());
+  await new Promise<void>((r) => dropper.listen(0, '127.0.0.1', () => r()));
+  const dropping = new EtcdClient({ endpoints: [`127.0.0.1:${(dropper.address() as AddressInfo).port}`, member.endpoint], requestTimeoutMs: 3000 });
+  try {
+    await expect(dropping.put({ key: b('in-flight'), value: b('1') })).rejects.toMatchObject({ code: 14 });
+    expect((await client.range({ key: b('in-flight') })).kvs).toEqual([]);
+  } finally {
+    dropping.close();
+    for (const s of sessions) s.destroy();
+    await new Promise<void>((r) => dropper.close(() => r()));
+  }
 });
