@@ -54,28 +54,20 @@ export class Proposals {
 
   /** Settles the waiter of `id`; ids of other members (or of an earlier run) have none. */
   resolve(id: string, r: InternalResponse): void {
-    const seq = this.seqOf(id);
-    const w = seq === undefined ? undefined : this.take(seq);
-    if (w === undefined) return;
-    w.timer.cancel();
-    w.resolve(r);
+    this.takeId(id)?.resolve(r);
   }
 
   reject(id: string, err: unknown): void {
-    const seq = this.seqOf(id);
-    const w = seq === undefined ? undefined : this.take(seq);
-    if (w === undefined) return;
-    w.timer.cancel();
-    w.reject(err);
+    this.takeId(id)?.reject(err);
   }
 
   rejectAll(err: () => Error): void {
-    for (const w of this.slots) {
-      if (w === undefined) continue;
-      this.take(w.seq);
-      w.timer.cancel();
-      w.reject(err());
-    }
+    for (const w of this.slots) if (w !== undefined) this.take(w.seq)?.reject(err());
+  }
+
+  private takeId(id: string): Waiter | undefined {
+    const seq = this.seqOf(id);
+    return seq === undefined ? undefined : this.take(seq);
   }
 
   private seqOf(id: string): number | undefined {
@@ -94,11 +86,13 @@ export class Proposals {
     this.slots[w.seq % this.slots.length] = w;
   }
 
+  /** Removes the waiter of `seq` and stops its timer (a no-op when the timer is what fired). */
   private take(seq: number): Waiter | undefined {
     const i = seq % this.slots.length;
     const w = this.slots[i];
     if (w === undefined || w.seq !== seq) return undefined;
     this.slots[i] = undefined;
+    w.timer.cancel();
     return w;
   }
 }
