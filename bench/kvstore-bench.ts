@@ -111,14 +111,19 @@ async function memberPauses(sys: System): Promise<{ gc: Map<string, { sum: numbe
 }
 
 /**
- * Each member's WAL syncs so far (etcd_disk_wal_fsync_duration_seconds_count) and its committed
- * index (etcd_server_proposals_committed_total): both systems export them under etcd's names.
+ * Each member's WAL syncs so far and the seconds they took (etcd_disk_wal_fsync_duration_seconds
+ * count and sum) and its committed index (etcd_server_proposals_committed_total): both systems
+ * export them under etcd's names.
  */
-async function syncsAndCommits(sys: System): Promise<{ syncs: number; committed: number }[]> {
+async function syncsAndCommits(sys: System): Promise<{ syncs: number; syncSeconds: number; committed: number }[]> {
   return Promise.all(sys.cluster.members.map(async (m) => {
     const text = await (await fetch(`${m.metricsURL}/metrics`)).text();
     const value = (name: string): number => Number(new RegExp(`^${name} ([\\d.e+-]+)$`, 'm').exec(text)?.[1] ?? NaN);
-    return { syncs: value('etcd_disk_wal_fsync_duration_seconds_count'), committed: value('etcd_server_proposals_committed_total') };
+    return {
+      syncs: value('etcd_disk_wal_fsync_duration_seconds_count'),
+      syncSeconds: value('etcd_disk_wal_fsync_duration_seconds_sum'),
+      committed: value('etcd_server_proposals_committed_total'),
+    };
   }));
 }
 
@@ -132,6 +137,7 @@ async function runRow(sys: System, others: System[], w: (typeof WORKLOADS)[numbe
   const [client1, members1, others1] = [process.cpuUsage(client0), await memberCpu(sys), await Promise.all(others.map(memberCpu))];
   const wal1 = await syncsAndCommits(sys);
   const perMember = wal1.map((w, i) => (w.committed - wal0[i]!.committed) / (w.syncs - wal0[i]!.syncs));
+  const syncMs = wal1.map((w, i) => ((w.syncSeconds - wal0[i]!.syncSeconds) * 1000) / (w.syncs - wal0[i]!.syncs));
   others.forEach((o, i) => {
     o.idle.cpuSeconds += (others1[i] ?? 0) - (others0[i] ?? 0);
     o.idle.seconds += result.seconds;
@@ -146,7 +152,7 @@ async function runRow(sys: System, others: System[], w: (typeof WORKLOADS)[numbe
     entriesPerSync: perMember.reduce((a, b) => a + b, 0) / perMember.length,
   };
   sys.rows.push(row);
-  console.error(`  ${sys.kind} ${w.name}: ${(result.ops / result.seconds).toFixed(0)} ops/s, client CPU ${row.clientCpuPct.toFixed(0)}%, members ${row.memberCpuUsPerOp.toFixed(0)} µs/op, entries per WAL sync ${perMember.map((x) => x.toFixed(1)).join('/')}`);
+  console.error(`  ${sys.kind} ${w.name}: ${(result.ops / result.seconds).toFixed(0)} ops/s, client CPU ${row.clientCpuPct.toFixed(0)}%, members ${row.memberCpuUsPerOp.toFixed(0)} µs/op, entries per WAL sync ${perMember.map((x) => x.toFixed(1)).join('/')}, WAL sync ms ${syncMs.map((x) => x.toFixed(2)).join('/')}`);
   if (sys.kind === 'kvstore') {
     const pauses1 = await memberPauses(sys);
     const per = pauses1.map((p, i) => {

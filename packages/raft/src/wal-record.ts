@@ -15,6 +15,10 @@ import { BinaryReader, BinaryWriter, crc32, readEntry, readHardState, writeEntry
  *   snapshot       u64 index, u64 term, u8 replacesLog (1: the log was replaced by a received snapshot)
  *
  * A record is valid only as a whole: a reader never acts on a record whose checksum fails.
+ *
+ * The writer fills the last segment with zeros ahead of its records (wal.ts, preallocation). No
+ * record is all zeros (none has an empty payload), so zeros from a record boundary to the end of
+ * the file are space not written yet, as in etcd's WAL.
  */
 
 export const RECORD_HEADER_BYTES = 9;
@@ -102,11 +106,15 @@ export interface SegmentScan {
  * the next one was created). So a bad record is a torn tail, and is reported for truncation, only
  * in the last segment and only when no valid record follows it; anywhere else it is corruption,
  * and replaying past it would silently lose acknowledged entries, so it is refused.
+ *
+ * In the last segment, zeros from a record boundary to the end of the file are preallocated
+ * space: validEnd is where they start, and nothing is torn.
  */
 export function scanSegment(buf: Buffer, file: string, isLast: boolean): SegmentScan {
   const records: ScannedRecord[] = [];
   let pos = 0;
   while (pos < buf.length) {
+    if (isLast && records.length > 0 && isZero(buf, pos)) return { records, validEnd: pos };
     const problem = checkRecordAt(buf, pos);
     if (problem !== null) {
       const where = `${file} at offset ${pos}`;
@@ -123,6 +131,12 @@ export function scanSegment(buf: Buffer, file: string, isLast: boolean): Segment
     pos += RECORD_HEADER_BYTES + length;
   }
   return { records, validEnd: pos };
+}
+
+/** Whether every byte from `from` to the end of `buf` is zero. */
+function isZero(buf: Buffer, from: number): boolean {
+  for (let p = from; p < buf.length; p++) if (buf[p] !== 0) return false;
+  return true;
 }
 
 /** Why the bytes at `pos` are not a whole record with a good checksum, or null if they are. */

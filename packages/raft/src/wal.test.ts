@@ -2,8 +2,10 @@ import { constants, promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { CorruptionError, deferred } from '@kubemu/base';
+import type { Logger } from '@kubemu/base';
 import type { Entry } from './types';
-import { Wal } from './wal';
+import { Wal, WalFailedError } from './wal';
+import { scanSegment } from './wal-record';
 
 function ent(index: number, term: number, text = `e${index}`): Entry {
   return { index, term, type: 'Normal', data: new TextEncoder().encode(text) };
@@ -31,6 +33,24 @@ async function reopen(d = dir, segmentBytes?: number): Promise<Awaited<ReturnTyp
 async function lastSegment(): Promise<string> {
   const names = (await fs.readdir(path.join(dir, 'wal'))).filter((n) => n.endsWith('.wal')).sort();
   return path.join(dir, 'wal', names[names.length - 1] as string);
+}
+
+/** Where the records of a last segment end (preallocated zeros may follow). */
+async function recordsEnd(file: string): Promise<number> {
+  return scanSegment(await fs.readFile(file), file, true).validEnd;
+}
+
+/** A logger that keeps the messages of its warnings and errors. */
+function recordingLogger(): { logger: Logger; warnings: string[] } {
+  const warnings: string[] = [];
+  const logger = {
+    debug: () => undefined,
+    info: () => undefined,
+    warn: (msg: string) => warnings.push(msg),
+    error: (msg: string) => warnings.push(msg),
+    child: () => logger,
+  } as unknown as Logger;
+  return { logger, warnings };
 }
 
 describe('Wal', () => {
@@ -92,10 +112,10 @@ describe('Wal', () => {
   it('keeps an unsynced save in memory and writes it ahead of the next synced one', async () => {
     const { wal } = await reopen(path.join(dir, 'wal'));
     await wal.save({ term: 1, vote: 1, commit: 0 }, [ent(1, 1), ent(2, 1)]);
-    const size = (await fs.stat(await lastSegment())).size;
+    const end = await recordsEnd(await lastSegment());
     await wal.save({ term: 1, vote: 1, commit: 2 }, [], { mustSync: false });
     // Nothing written: a crash now loses the new commit index, which Raft recovers.
-    expect((await fs.stat(await lastSegment())).size).toBe(size);
+    expect(await recordsEnd(await lastSegment())).toBe(end);
     await wal.save(undefined, [ent(3, 1)]);
     const again = await reopen(path.join(dir, 'wal'));
     expect(again.hardState).toEqual({ term: 1, vote: 1, commit: 2 });
@@ -173,19 +193,29 @@ describe('Wal', () => {
     await wal.save({ term: 1, vote: 1, commit: 1 }, [ent(1, 1), ent(2, 1)]);
     await wal.close();
     const file = await lastSegment();
-    const goodSize = (await fs.stat(file)).size;
-    // A record header promising 100 bytes followed by only 10 of them: a write cut short by a crash.
+    const good = await fs.readFile(file);
+    const goodEnd = await recordsEnd(file);
+    expect(good.length).toBeGreaterThan(goodEnd); // preallocated
+    // A record header promising 100 bytes followed by only 10 of them, over the preallocated
+    // zeros: a write cut short by a crash.
     const torn = Buffer.alloc(19);
     torn.writeUInt32LE(100, 0);
     torn[8] = 3;
-    await fs.appendFile(file, torn);
+    torn.fill(7, 9);
+    const fh = await fs.open(file, 'r+');
+    await fh.write(torn, 0, torn.length, goodEnd);
+    await fh.close();
 
-    const again = await reopen(path.join(dir, 'wal'));
+    const { logger, warnings } = recordingLogger();
+    const again = await Wal.open(path.join(dir, 'wal'), { logger, preallocateBytes: 0 });
+    expect(warnings).toEqual(['WAL: truncating torn tail']);
     expect(summary(again.entries)).toEqual(['1/1:e1', '2/1:e2']);
-    expect((await fs.stat(file)).size).toBe(goodSize);
+    expect(await fs.readFile(file)).toEqual(good.subarray(0, goodEnd));
     await again.wal.save(undefined, [ent(3, 1)]);
     await again.wal.close();
-    expect(summary((await reopen(path.join(dir, 'wal'))).entries)).toEqual(['1/1:e1', '2/1:e2', '3/1:e3']);
+    const last = await reopen(path.join(dir, 'wal'));
+    expect(summary(last.entries)).toEqual(['1/1:e1', '2/1:e2', '3/1:e3']);
+    await last.wal.close();
   });
 
   it('truncates a last record with a bad checksum when nothing valid follows', async () => {
@@ -195,7 +225,8 @@ describe('Wal', () => {
     await wal.close();
     const file = await lastSegment();
     const buf = await fs.readFile(file);
-    buf.writeUInt8(buf.readUInt8(buf.length - 2) ^ 0xff, buf.length - 2); // inside the data of entry 2, the last record
+    const at = (await recordsEnd(file)) - 2; // inside the data of entry 2, the last record
+    buf.writeUInt8(buf.readUInt8(at) ^ 0xff, at);
     await fs.writeFile(file, buf);
     const again = await reopen(path.join(dir, 'wal'));
     expect(summary(again.entries)).toEqual(['1/1:e1']);
@@ -291,5 +322,105 @@ describe('Wal', () => {
     expect(summary(again.entries)).toEqual(['1/1:e1']);
     expect((await fs.readdir(walDir)).some((n) => n.endsWith('.tmp'))).toBe(false);
     await again.wal.close();
+  });
+  describe('preallocation', () => {
+    it('keeps the last segment zero-filled past its records, and reopens it without a warning', async () => {
+      const walDir = path.join(dir, 'wal');
+      const { wal } = await Wal.open(walDir, { preallocateBytes: 64 * 1024 });
+      await wal.save({ term: 1, vote: 1, commit: 0 }, [ent(1, 1), ent(2, 1)]);
+      await wal.close();
+      const file = await lastSegment();
+      const buf = await fs.readFile(file);
+      const end = await recordsEnd(file);
+      // Kept filled up to preallocateBytes past the records.
+      expect(buf.length).toBeGreaterThanOrEqual(end + 32 * 1024);
+      expect(buf.length).toBeLessThanOrEqual(end + 64 * 1024);
+      expect(buf.subarray(end).every((b) => b === 0)).toBe(true);
+
+      const { logger, warnings } = recordingLogger();
+      const again = await Wal.open(walDir, { logger, preallocateBytes: 64 * 1024 });
+      expect(summary(again.entries)).toEqual(['1/1:e1', '2/1:e2']);
+      await again.wal.save({ term: 1, vote: 1, commit: 2 }, [ent(3, 1)]);
+      await again.wal.close();
+      expect(warnings).toEqual([]);
+      const last = await reopen(walDir);
+      expect(summary(last.entries)).toEqual(['1/1:e1', '2/1:e2', '3/1:e3']);
+      expect(last.hardState.commit).toBe(2);
+      await last.wal.close();
+    });
+
+    it('never writes zeros over records when saves race the fills', async () => {
+      const walDir = path.join(dir, 'wal');
+      // Fills of a few hundred bytes, each one a write racing the saves' writes.
+      const { wal } = await Wal.open(walDir, { preallocateBytes: 400 });
+      const saves: Promise<void>[] = [];
+      for (let i = 1; i <= 300; i++) {
+        saves.push(wal.save({ term: 1, vote: 1, commit: i - 1 }, [ent(i, 1, `entry-${i}`.padEnd(20 + (i % 50), '.'))]));
+        if (i % 7 === 0) await new Promise((r) => setImmediate(r));
+      }
+      await Promise.all(saves);
+      await wal.close();
+      const again = await reopen(walDir);
+      expect(again.entries.map((e) => e.index)).toEqual(Array.from({ length: 300 }, (_, i) => i + 1));
+      expect(again.hardState.commit).toBe(299);
+      await again.wal.close();
+    });
+
+    it('fills no further than the segment size, so a segment that was cut ends at its last record', async () => {
+      const walDir = path.join(dir, 'wal');
+      const { wal } = await Wal.open(walDir, { segmentBytes: 1024, preallocateBytes: 4096 });
+      for (let i = 1; i <= 40; i++) await wal.save(undefined, [ent(i, 1, 'x'.repeat(60))]);
+      const names = wal.segmentNames();
+      await wal.close();
+      expect(names.length).toBeGreaterThan(2);
+      for (const name of names.slice(0, -1)) {
+        const file = path.join(walDir, name);
+        const buf = await fs.readFile(file);
+        // Read as a segment that is not the last: whole records up to its last byte.
+        expect(scanSegment(buf, file, false).validEnd).toBe(buf.length);
+      }
+      const again = await reopen(walDir, 1024);
+      expect(again.entries).toHaveLength(40);
+      await again.wal.close();
+    });
+
+    it('still refuses zeros over a record that valid records follow', async () => {
+      const walDir = path.join(dir, 'wal');
+      const { wal } = await reopen(walDir);
+      await wal.save({ term: 1, vote: 1, commit: 0 }, [ent(1, 1, 'first-entry')]);
+      await wal.save({ term: 1, vote: 1, commit: 1 }, [ent(2, 1)]);
+      await wal.close();
+      const file = await lastSegment();
+      const buf = await fs.readFile(file);
+      const at = buf.indexOf('first-entry');
+      buf.fill(0, at - 40, at + 11);
+      await fs.writeFile(file, buf);
+      await expect(reopen(walDir)).rejects.toThrow(CorruptionError);
+    });
+
+    it('fails the WAL when a fill fails, so the process restarts and replays', async () => {
+      const walDir = path.join(dir, 'wal');
+      const { wal } = await Wal.open(walDir, { preallocateBytes: 8192 });
+      await wal.save(undefined, [ent(1, 1)]);
+      const probe = await fs.open(path.join(dir, 'probe'), 'w');
+      const proto = Object.getPrototypeOf(probe) as { write(...args: unknown[]): Promise<unknown> };
+      await probe.close();
+      const original = proto.write;
+      // Fails the next fill: a write of nothing but zeros.
+      jest.spyOn(proto, 'write').mockImplementation(async function (this: unknown, ...args: unknown[]) {
+        const data = args[0] as Uint8Array;
+        if (data.length >= 1024 && data.every((b) => b === 0)) throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
+        return original.apply(this, args);
+      });
+      // Enough to use up half of what was preallocated, so that a new fill starts.
+      await wal.save(undefined, [ent(2, 1, 'y'.repeat(6000))]);
+      await new Promise((r) => setTimeout(r, 20));
+      await expect(wal.save(undefined, [ent(3, 1)])).rejects.toThrow(WalFailedError);
+      jest.restoreAllMocks();
+      await wal.close();
+      const again = await reopen(walDir);
+      expect(again.entries.map((e) => e.index)).toEqual([1, 2]);
+      await again.wal.close();
+    });
   });
 });

@@ -30,9 +30,18 @@ import type { WalSnapshotMarker, WalState } from './wal-replay';
  *    order, with one write and one fsync. Records of saves without mustSync (hard-state changes a
  *    crash may lose, such as a new commit index) stay in memory until the next synced save,
  *    segment cut or close writes them ahead of its own, as etcd's WAL buffers them.
+ *  - Preallocation: the last segment is kept zero-filled for up to `preallocateBytes` past its
+ *    last record, so a synced write lands in space the file already has and need not also make
+ *    the file's new size durable. etcd preallocates its segments for the same reason. A fill never
+ *    covers a range a save is writing (a save that would reach into a fill in flight waits for it),
+ *    and counts only once it is durable, so what follows the last record after a crash is zeros
+ *    or a torn write, never stale disk blocks. Only the last segment has such a tail: fills stop
+ *    at the segment size, and a segment is cut only once its records reach it. Open truncates the
+ *    tail it finds, and fills anew.
  */
 
 export const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024;
+export const DEFAULT_PREALLOCATE_BYTES = 2 * 1024 * 1024;
 
 /**
  * The segment being appended to is opened with O_DSYNC where the platform has it: each write
@@ -46,6 +55,11 @@ const SEGMENT_NAME = /^([0-9a-f]{16})-([0-9a-f]{16})\.wal$/;
 export interface WalOptions {
   /** A segment is cut once it grows past this size (default 64 MiB). */
   segmentBytes?: number;
+  /**
+   * How far past its last record the last segment is kept zero-filled (default 2 MiB; 0 turns
+   * preallocation off). A new fill starts once less than half of it is left.
+   */
+  preallocateBytes?: number;
   logger?: Logger;
 }
 
@@ -103,6 +117,11 @@ export class Wal {
    * or per O_DSYNC write): for metrics only, so it reads the process clock rather than a Clock.
    */
   onSync: ((seconds: number) => void) | undefined;
+  /** The last segment's length: `pos`, or beyond it the end of zeros made durable by a fill. */
+  private allocEnd: number;
+  /** The fill in flight (it never rejects: a failed fill fails the WAL), and where it starts. */
+  private filling: Promise<void> | undefined;
+  private fillStart = 0;
 
   private constructor(
     readonly dir: string,
@@ -115,23 +134,29 @@ export class Wal {
     private hardState: HardState,
     private snapshot: WalSnapshotMarker,
     private readonly segmentBytes: number,
+    private readonly preallocateBytes: number,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.allocEnd = pos;
+  }
 
   /**
    * Opens the WAL in `dir`, creating it when absent, and replays it. A torn tail of the last
-   * segment is truncated away with a warning; damage anywhere else is a CorruptionError.
+   * segment is truncated away with a warning (preallocated zeros silently); damage anywhere else
+   * is a CorruptionError.
    */
   static async open(dir: string, opts: WalOptions = {}): Promise<WalOpenResult> {
     const logger = opts.logger ?? silentLogger('wal');
     const segmentBytes = opts.segmentBytes ?? DEFAULT_SEGMENT_BYTES;
+    const prealloc = opts.preallocateBytes ?? DEFAULT_PREALLOCATE_BYTES;
     await ensureDir(dir);
     const segs = await listSegments(dir, logger);
     if (segs.length === 0) {
       const state: WalState = { hardState: { ...EMPTY_HARD_STATE }, entries: [], snapshot: { index: 0, term: 0 } };
       const first: Segment = { seq: 0, firstIndex: 1 };
       const { file, size } = await createSegment(dir, first, state.snapshot, state.hardState);
-      const wal = new Wal(dir, [first], file, size, 0, state.hardState, state.snapshot, segmentBytes, logger);
+      const wal = new Wal(dir, [first], file, size, 0, state.hardState, state.snapshot, segmentBytes, prealloc, logger);
+      wal.prefill();
       return { wal, created: true, ...state };
     }
     const replay = new WalReplay();
@@ -139,14 +164,17 @@ export class Wal {
     for (const [i, seg] of segs.entries()) {
       const file = path.join(dir, segmentName(seg));
       const isLast = i === segs.length - 1;
-      const scan = scanSegment(await fs.readFile(file), file, isLast);
+      const buf = await fs.readFile(file);
+      const scan = scanSegment(buf, file, isLast);
       const header = scan.records[0]?.record;
       if (header?.type !== 'segmentHeader' || header.seq !== seg.seq) {
         throw new CorruptionError(`WAL: ${file} does not start with its own segment header`);
       }
       for (const { record, offset } of scan.records) replay.apply(record, file, offset);
-      if (scan.torn !== undefined) {
-        logger.warn('WAL: truncating torn tail', { file, reason: scan.torn, validEnd: scan.validEnd });
+      if (scan.validEnd < buf.length) {
+        // Zeros preallocated by the last run are dropped too: whether they were made durable is
+        // not known, so new ones are written.
+        if (scan.torn !== undefined) logger.warn('WAL: truncating torn tail', { file, reason: scan.torn, validEnd: scan.validEnd });
         const fh = await fs.open(file, 'r+');
         try {
           await fh.truncate(scan.validEnd);
@@ -161,7 +189,8 @@ export class Wal {
     const lastIndex = state.entries[state.entries.length - 1]?.index ?? state.snapshot.index;
     const tail = segs[segs.length - 1] as Segment;
     const file = await fs.open(path.join(dir, segmentName(tail)), APPEND_FLAGS);
-    const wal = new Wal(dir, segs, file, lastEnd, lastIndex, state.hardState, state.snapshot, segmentBytes, logger);
+    const wal = new Wal(dir, segs, file, lastEnd, lastIndex, state.hardState, state.snapshot, segmentBytes, prealloc, logger);
+    wal.prefill();
     return { wal, created: false, ...state };
   }
 
@@ -252,6 +281,7 @@ export class Wal {
       () => undefined,
       () => undefined,
     );
+    await this.filling;
     try {
       if (this.failure === undefined) await this.writeUnwritten();
     } finally {
@@ -274,14 +304,55 @@ export class Wal {
     if (DSYNC === undefined) await this.file.datasync();
     this.onSync?.((performance.now() - start) / 1000);
     if (this.pos >= this.segmentBytes) await this.cut();
+    this.prefill();
   }
 
   private async writeUnwritten(): Promise<void> {
     if (this.unwritten.length === 0) return;
     const data = this.unwritten.length === 1 ? (this.unwritten[0] as Uint8Array) : Buffer.concat(this.unwritten);
     this.unwritten = [];
+    if (this.filling !== undefined && this.pos + data.length > this.fillStart) await this.awaitFill();
     await writeFully(this.file, data, this.pos);
     this.pos += data.length;
+    this.allocEnd = Math.max(this.allocEnd, this.pos);
+  }
+
+  /**
+   * Starts zero-filling the last segment ahead of its records when less than half of
+   * `preallocateBytes` is left (see the preallocation invariant), up to the segment size.
+   * Synced saves then overwrite zeros instead of growing the file.
+   */
+  private prefill(): void {
+    if (this.filling !== undefined || this.closed || this.failure !== undefined) return;
+    if (this.allocEnd - this.pos >= this.preallocateBytes / 2) return;
+    const start = Math.max(this.allocEnd, this.pos);
+    const end = Math.min(this.segmentBytes, this.pos + this.preallocateBytes);
+    // Also true once the segment is full: no fill starts while a cut is due or under way.
+    if (end <= start) return;
+    const file = this.file;
+    this.fillStart = start;
+    this.filling = (async () => {
+      await writeFully(file, zeros(end - start), start);
+      if (DSYNC === undefined) await file.datasync();
+    })().then(
+      () => {
+        this.filling = undefined;
+        this.allocEnd = Math.max(this.allocEnd, end);
+        this.prefill();
+      },
+      (err: unknown) => {
+        this.filling = undefined;
+        // What the failed fill left past `pos` is unknown, as after a failed save: restart and replay.
+        this.failure ??= err;
+        this.logger.error('WAL: preallocating the segment failed', { dir: this.dir, err: String(err) });
+      },
+    );
+  }
+
+  /** Waits for the fill in flight; a failed fill fails the WAL. */
+  private async awaitFill(): Promise<void> {
+    await this.filling;
+    if (this.failure !== undefined) throw new WalFailedError(this.dir, this.failure);
   }
 
   /** Runs write operations one at a time, in call order; after one fails, refuses the rest. */
@@ -305,14 +376,25 @@ export class Wal {
     // The segment being left must be whole on disk: only the last segment may have a torn tail.
     await this.writeUnwritten();
     if (DSYNC === undefined) await this.file.datasync();
+    // Fills stop at the segment size, which the records have now reached: the segment being left
+    // has no zeros past its last record, and no fill is still writing to it.
+    await this.awaitFill();
     const seg: Segment = { seq: (this.segs[this.segs.length - 1] as Segment).seq + 1, firstIndex: this.lastIndex + 1 };
     const { file, size } = await createSegment(this.dir, seg, this.snapshot, this.hardState);
     await this.file.close();
     this.file = file;
     this.pos = size;
+    this.allocEnd = size;
     this.segs.push(seg);
     this.logger.debug('WAL: cut segment', { segment: segmentName(seg) });
   }
+}
+
+/** Zeros to preallocate with; one buffer, shared by every WAL (nothing writes to it). */
+let zeroBuf = Buffer.alloc(0);
+function zeros(n: number): Buffer {
+  if (zeroBuf.length < n) zeroBuf = Buffer.alloc(n);
+  return zeroBuf.subarray(0, n);
 }
 
 function segmentName(seg: Segment): string {
