@@ -1,8 +1,8 @@
 /**
  * Starts real store clusters for the benches: N members of either real etcd (/usr/bin/etcd) or
- * the kvstore (`node packages/kvstore/dist/main.js`), each a child process on loopback with its
- * own free ports and a data dir under `root`, started with etcd's own flags so that both
- * systems are launched the same way.
+ * the kvstore (`node packages/kvstore/dist/main.js`, with the node flags compose.yaml gives it),
+ * each a child process on loopback with its own free ports and a data dir under `root`, started
+ * with etcd's own flags so that both systems are launched the same way.
  *
  * Invariant: every process started here is stopped by `stop()` (SIGTERM, then SIGKILL after a
  * grace period), and by a synchronous SIGKILL on bench exit if `stop()` was never reached.
@@ -13,6 +13,7 @@ import { createWriteStream, rmSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Etcd3 } from 'etcd3';
+import { KVSTORE_NODE_FLAGS } from '@kubemu/kvstore';
 import { freePort } from '@kubemu/testkit';
 
 /** A port the OS had free a moment ago (loopback): testkit's. */
@@ -110,7 +111,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
       ];
       const [cmd, args] = opts.kind === 'etcd'
         ? [ETCD_BIN, flags]
-        : [process.execPath, [...(opts.nodeFlags ?? []), KVSTORE_MAIN, ...flags]];
+        : [process.execPath, [...KVSTORE_NODE_FLAGS, ...(opts.nodeFlags ?? []), KVSTORE_MAIN, ...flags]];
       const logFile = path.join(opts.root, opts.kind, `${name}.log`);
       const out = createWriteStream(logFile);
       const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: dataDir });

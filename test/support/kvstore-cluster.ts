@@ -1,11 +1,12 @@
 /**
  * A kvstore cluster (etcd-0..N-1) started by the launcher from a compose file in a temp dir, each
- * member `node packages/kvstore/dist/main.js` with etcd's flags, as compose.yaml runs them. Tests
+ * member `node packages/kvstore/dist/main.js` with compose.yaml's node flags and etcd's flags, as
+ * compose.yaml runs them. Tests
  * talk to it from the host as users do: etcdctl, the `etcd3` library, the project's EtcdClient.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { EtcdClient } from '@kubemu/kvstore';
+import { EtcdClient, KVSTORE_NODE_FLAGS } from '@kubemu/kvstore';
 import { KubemuProject, repoRoot, run, uniqueProject, waitFor } from './kubemu-project';
 import type { Run } from './kubemu-project';
 
@@ -45,7 +46,7 @@ function composeFor(project: string, o: ComposeOptions, dir: string): string {
   const initial = names.map((n) => `${n}=http://${n}:2380`).join(',');
   const service = (n: string): string => {
     const argv = [
-      'node', kvstoreMain, '--name', n, '--data-dir', path.join(dir, 'data', n),
+      'node', ...KVSTORE_NODE_FLAGS, kvstoreMain, '--name', n, '--data-dir', path.join(dir, 'data', n),
       '--listen-client-urls', 'http://0.0.0.0:2379', '--advertise-client-urls', `http://${n}:2379`,
       '--listen-peer-urls', 'http://0.0.0.0:2380', '--initial-advertise-peer-urls', `http://${n}:2380`,
       '--listen-metrics-urls', 'http://0.0.0.0:2381',

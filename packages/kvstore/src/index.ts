@@ -5,6 +5,7 @@ export type { EtcdClientOptions, EtcdWatch, WatchCallbacks } from './client/etcd
 export { EtcdServer, ETCD_COMPAT_VERSION } from './server/etcd-server';
 export type { EtcdServerOptions } from './server/etcd-server';
 export { startMember } from './server/member';
+export { KVSTORE_NODE_FLAGS } from './node-flags';
 export type { MemberOptions, RunningMember } from './server/member';
 export { MvccStateMachine } from './server/mvcc-state-machine';
 export { parseInitialCluster, memberId, clusterId } from './server/cluster-config';
