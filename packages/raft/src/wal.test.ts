@@ -40,6 +40,17 @@ async function recordsEnd(file: string): Promise<number> {
   return scanSegment(await fs.readFile(file), file, true).validEnd;
 }
 
+/** A closed WAL of two saves whose first entry holds 'first-entry': its last segment, read, and where that text is. */
+async function twoSavesOnDisk(): Promise<{ file: string; buf: Buffer; at: number }> {
+  const { wal } = await reopen(path.join(dir, 'wal'));
+  await wal.save({ term: 1, vote: 1, commit: 0 }, [ent(1, 1, 'first-entry')]);
+  await wal.save({ term: 1, vote: 1, commit: 1 }, [ent(2, 1)]);
+  await wal.close();
+  const file = await lastSegment();
+  const buf = await fs.readFile(file);
+  return { file, buf, at: buf.indexOf('first-entry') };
+}
+
 /** A logger that keeps the messages of its warnings and errors. */
 function recordingLogger(): { logger: Logger; warnings: string[] } {
   const warnings: string[] = [];
@@ -234,13 +245,7 @@ describe('Wal', () => {
   });
 
   it('refuses a damaged record in the middle with a CorruptionError naming file and offset', async () => {
-    const { wal } = await reopen(path.join(dir, 'wal'));
-    await wal.save({ term: 1, vote: 1, commit: 0 }, [ent(1, 1, 'first-entry')]);
-    await wal.save({ term: 1, vote: 1, commit: 1 }, [ent(2, 1)]);
-    await wal.close();
-    const file = await lastSegment();
-    const buf = await fs.readFile(file);
-    const at = buf.indexOf('first-entry');
+    const { file, buf, at } = await twoSavesOnDisk();
     buf.writeUInt8(buf.readUInt8(at) ^ 0x01, at);
     await fs.writeFile(file, buf);
     const err = await reopen(path.join(dir, 'wal')).catch((e: unknown) => e);
@@ -385,17 +390,10 @@ describe('Wal', () => {
     });
 
     it('still refuses zeros over a record that valid records follow', async () => {
-      const walDir = path.join(dir, 'wal');
-      const { wal } = await reopen(walDir);
-      await wal.save({ term: 1, vote: 1, commit: 0 }, [ent(1, 1, 'first-entry')]);
-      await wal.save({ term: 1, vote: 1, commit: 1 }, [ent(2, 1)]);
-      await wal.close();
-      const file = await lastSegment();
-      const buf = await fs.readFile(file);
-      const at = buf.indexOf('first-entry');
+      const { file, buf, at } = await twoSavesOnDisk();
       buf.fill(0, at - 40, at + 11);
       await fs.writeFile(file, buf);
-      await expect(reopen(walDir)).rejects.toThrow(CorruptionError);
+      await expect(reopen(path.join(dir, 'wal'))).rejects.toThrow(CorruptionError);
     });
 
     it('fails the WAL when a fill fails, so the process restarts and replays', async () => {
